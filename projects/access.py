@@ -1,0 +1,48 @@
+"""Object-level access: one helper per object type, the first line of every view.
+
+A user who may not see an object gets 404, so ids of other units' projects don't leak.
+"""
+
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from projects import roles
+from projects.models import Deliverable, State, Topic, TopicCall, VideoProject
+
+# Organisers schedule showings of finished films; they see nothing before approval.
+ORGANISER_STATES = [State.APPROVED, State.SCREENING, State.ARCHIVED]
+
+
+def projects_visible_to(user):
+    qs = VideoProject.objects.all()
+    if roles.is_office(user):
+        return qs
+    visible = Q(pk__in=[])
+    if roles.is_producer(user):
+        visible |= Q(unit_id__in=roles.unit_ids_of(user))
+    if roles.is_organiser(user):
+        visible |= Q(state__in=ORGANISER_STATES)
+    return qs.filter(visible)
+
+
+def get_project_for_user(user, pk) -> VideoProject:
+    return get_object_or_404(
+        projects_visible_to(user).select_related("topic", "unit", "genre", "track", "topic__call"), pk=pk
+    )
+
+
+def get_deliverable_for_user(user, project_pk, pk) -> Deliverable:
+    project = get_project_for_user(user, project_pk)
+    return get_object_or_404(project.deliverables.select_related("author"), pk=pk)
+
+
+def get_call_for_user(user, pk) -> TopicCall:
+    if not (roles.is_office(user) or roles.is_producer(user)):
+        raise Http404
+    return get_object_or_404(TopicCall, pk=pk)
+
+
+def get_topic_for_user(user, pk) -> Topic:
+    visible = projects_visible_to(user).values("topic_id")
+    return get_object_or_404(Topic.objects.filter(pk__in=visible).select_related("genre", "proposed_track", "unit"), pk=pk)

@@ -1,0 +1,155 @@
+"""Serializers shape data in and out; the rules stay in ``projects.services``."""
+
+from django.utils import timezone
+from rest_framework import serializers
+
+from projects import schedule
+from projects.models import (
+    Deliverable,
+    Genre,
+    Milestone,
+    Origin,
+    ProjectTransition,
+    Shot,
+    StageReview,
+    Topic,
+    TopicCall,
+    Track,
+    Unit,
+    VideoProject,
+)
+
+
+class TopicCallSerializer(serializers.ModelSerializer):
+    is_open = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TopicCall
+        fields = ["id", "year", "theme", "description", "opens_on", "closes_on", "is_open"]
+
+    def get_is_open(self, call) -> bool:
+        return call.is_open()
+
+
+class SimilarSerializer(serializers.Serializer):
+    topic = serializers.IntegerField(source="other_id")
+    title = serializers.CharField(source="other.title")
+    score = serializers.FloatField()
+
+
+class TopicSerializer(serializers.ModelSerializer):
+    genre = serializers.SlugRelatedField(slug_field="code", queryset=Genre.objects.all())
+    proposed_track = serializers.SlugRelatedField(slug_field="code", queryset=Track.objects.all())
+    unit = serializers.SlugRelatedField(slug_field="code", queryset=Unit.objects.all())
+    call = serializers.PrimaryKeyRelatedField(queryset=TopicCall.objects.all())
+    project = serializers.IntegerField(source="project.pk", read_only=True)
+    similar = SimilarSerializer(source="similarities", many=True, read_only=True)
+
+    class Meta:
+        model = Topic
+        fields = [
+            "id", "call", "unit", "title", "logline", "genre", "local_elements", "proposed_track",
+            "created_at", "flagged", "max_similarity", "similar", "project",
+        ]
+        read_only_fields = ["created_at", "flagged", "max_similarity"]
+
+
+class MilestoneSerializer(serializers.ModelSerializer):
+    status = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Milestone
+        fields = ["stage", "starts_on", "due_on", "done_on", "warn_days", "status"]
+
+    def get_status(self, m) -> str:
+        calendar = self.context.setdefault("calendar", schedule.WorkCalendar.load())
+        return schedule.status_of(
+            due_on=m.due_on, done_on=m.done_on, warn_days=m.warn_days, today=timezone.localdate(), calendar=calendar
+        )
+
+
+class ProjectSerializer(serializers.ModelSerializer):
+    title = serializers.CharField(source="topic.title", read_only=True)
+    unit = serializers.CharField(source="unit.code", read_only=True)
+    genre = serializers.CharField(source="genre.code", read_only=True)
+    track = serializers.CharField(source="track.code", read_only=True)
+    next_milestone = serializers.SerializerMethodField()
+
+    class Meta:
+        model = VideoProject
+        fields = ["id", "title", "topic", "unit", "genre", "track", "origin", "deadline", "state", "next_milestone"]
+
+    def get_next_milestone(self, project) -> dict | None:
+        m = schedule.next_open(project.milestones.all())
+        return MilestoneSerializer(m, context=self.context).data if m else None
+
+
+class PlanSerializer(serializers.Serializer):
+    genre = serializers.SlugRelatedField(slug_field="code", queryset=Genre.objects.all())
+    track = serializers.SlugRelatedField(slug_field="code", queryset=Track.objects.all())
+    origin = serializers.ChoiceField(choices=Origin.choices)
+    deadline = serializers.DateField(allow_null=True)
+
+
+class TransitionSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.username", default=None, read_only=True)
+
+    class Meta:
+        model = ProjectTransition
+        fields = ["name", "source", "target", "actor", "reason", "created_at"]
+
+
+class FireSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ShotSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Shot
+        fields = ["number", "picture", "dialogue", "camera_movement", "duration_seconds", "frame"]
+        read_only_fields = ["frame"]
+
+
+class DeliverableSerializer(serializers.ModelSerializer):
+    author = serializers.CharField(source="author.username", read_only=True)
+    shots = ShotSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Deliverable
+        fields = ["id", "kind", "version", "status", "script", "narration", "note", "author", "created_at", "submitted_at", "shots"]
+
+
+class DeliverableWriteSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Deliverable.Kind.choices)
+    base_version = serializers.IntegerField(min_value=0)
+    script = serializers.CharField(required=False, allow_blank=True, default="")
+    narration = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    shots = serializers.ListField(child=serializers.DictField(), required=False, default=list)
+
+
+class SubmitSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Deliverable.Kind.choices)
+
+
+class ReviewItemSerializer(serializers.Serializer):
+    item = serializers.IntegerField()
+    passed = serializers.BooleanField()
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ReviewWriteSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=StageReview.Decision.choices)
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    items = ReviewItemSerializer(many=True)
+
+
+class ReviewSerializer(serializers.ModelSerializer):
+    reviewer = serializers.CharField(source="reviewer.username", read_only=True)
+    version = serializers.IntegerField(source="deliverable.version", read_only=True)
+    kind = serializers.CharField(source="deliverable.kind", read_only=True)
+
+    class Meta:
+        model = StageReview
+        fields = ["id", "kind", "version", "decision", "vetoed", "comment", "reviewer", "created_at"]

@@ -1,0 +1,170 @@
+"""REST API. Same access helpers and services as the pages; refusals map to 400/403/409."""
+
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from projects import access, roles, services
+from projects.api import serializers as s
+from projects.errors import Forbidden
+from projects.models import Milestone, Topic, TopicCall
+
+
+class CallList(generics.ListAPIView):
+    serializer_class = s.TopicCallSerializer
+
+    def get_queryset(self):
+        if not (roles.is_office(self.request.user) or roles.is_producer(self.request.user)):
+            return TopicCall.objects.none()
+        return TopicCall.objects.all()
+
+
+class TopicList(generics.ListCreateAPIView):
+    serializer_class = s.TopicSerializer
+
+    def get_queryset(self):
+        visible = access.projects_visible_to(self.request.user).values("topic_id")
+        return (
+            Topic.objects.filter(pk__in=visible)
+            .select_related("genre", "proposed_track", "unit", "project")
+            .prefetch_related("similarities__other")
+            .order_by("-created_at", "-pk")
+        )
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        topic = services.topic_pitch(user=request.user, **serializer.validated_data)
+        return Response(self.get_serializer(topic).data, status=status.HTTP_201_CREATED)
+
+
+class TopicDetail(APIView):
+    @extend_schema(responses=s.TopicSerializer)
+    def get(self, request, pk):
+        topic = access.get_topic_for_user(request.user, pk)
+        return Response(s.TopicSerializer(topic).data)
+
+
+class ProjectList(generics.ListAPIView):
+    serializer_class = s.ProjectSerializer
+
+    def get_queryset(self):
+        return (
+            access.projects_visible_to(self.request.user)
+            .select_related("topic", "unit", "genre", "track")
+            .prefetch_related(Prefetch("milestones", queryset=Milestone.objects.order_by("due_on")))
+            .order_by("-created_at", "-pk")
+        )
+
+
+class ProjectDetail(APIView):
+    @extend_schema(responses=s.ProjectSerializer)
+    def get(self, request, pk):
+        project = access.get_project_for_user(request.user, pk)
+        return Response(s.ProjectSerializer(project).data)
+
+
+class ProjectPlan(APIView):
+    @extend_schema(request=s.PlanSerializer, responses=s.ProjectSerializer)
+    def post(self, request, pk):
+        project = access.get_project_for_user(request.user, pk)
+        data = _valid(s.PlanSerializer, request)
+        services.project_plan(project=project, user=request.user, **data)
+        return Response(s.ProjectSerializer(project).data)
+
+
+class ProjectTransitions(APIView):
+    """GET: the timeline and the transitions the caller may fire now. POST: fire one."""
+
+    @extend_schema(responses=s.TransitionSerializer(many=True))
+    def get(self, request, pk):
+        project = access.get_project_for_user(request.user, pk)
+        offered = services.available_transitions(project, request.user)
+        return Response(
+            {
+                "state": project.state,
+                "available": [
+                    {"name": t.name, "target": t.target if isinstance(t.target, str) else None,
+                     "label": str(t.custom.get("label", t.name)), "needs_reason": bool(t.custom.get("needs_reason"))}
+                    for t in offered
+                ],
+                "timeline": s.TransitionSerializer(project.transitions.select_related("actor"), many=True).data,
+            }
+        )
+
+    @extend_schema(request=s.FireSerializer, responses=s.ProjectSerializer)
+    def post(self, request, pk):
+        project = access.get_project_for_user(request.user, pk)
+        data = _valid(s.FireSerializer, request)
+        services.project_fire(project=project, user=request.user, name=data["name"], reason=data["reason"])
+        return Response(s.ProjectSerializer(project).data)
+
+
+class ProjectDeliverables(APIView):
+    @extend_schema(responses=s.DeliverableSerializer(many=True))
+    def get(self, request, pk):
+        project = access.get_project_for_user(request.user, pk)
+        rows = project.deliverables.select_related("author").prefetch_related("shots")
+        return Response(s.DeliverableSerializer(rows, many=True).data)
+
+    @extend_schema(request=s.DeliverableWriteSerializer, responses=s.DeliverableSerializer)
+    def post(self, request, pk):
+        project = access.get_project_for_user(request.user, pk)
+        data = _valid(s.DeliverableWriteSerializer, request)
+        deliverable = services.deliverable_save(project=project, user=request.user, **data)
+        return Response(s.DeliverableSerializer(deliverable).data, status=status.HTTP_201_CREATED)
+
+
+class DeliverableDetail(APIView):
+    @extend_schema(responses=s.DeliverableSerializer)
+    def get(self, request, pk, version_pk):
+        deliverable = access.get_deliverable_for_user(request.user, pk, version_pk)
+        return Response(s.DeliverableSerializer(deliverable).data)
+
+
+class DeliverableSubmit(APIView):
+    @extend_schema(request=s.SubmitSerializer, responses=s.DeliverableSerializer)
+    def post(self, request, pk):
+        project = access.get_project_for_user(request.user, pk)
+        data = _valid(s.SubmitSerializer, request)
+        deliverable = services.deliverable_submit(project=project, user=request.user, kind=data["kind"])
+        return Response(s.DeliverableSerializer(deliverable).data)
+
+
+class ProjectReviews(APIView):
+    @extend_schema(responses=s.ReviewSerializer(many=True))
+    def get(self, request, pk):
+        project = access.get_project_for_user(request.user, pk)
+        rows = project.reviews.select_related("reviewer", "deliverable")
+        return Response(s.ReviewSerializer(rows, many=True).data)
+
+    @extend_schema(request=s.ReviewWriteSerializer, responses=s.ReviewSerializer)
+    def post(self, request, pk):
+        project = access.get_project_for_user(request.user, pk)
+        if not roles.is_office(request.user):
+            raise Forbidden("Only the education office signs stage reviews.")
+        data = _valid(s.ReviewWriteSerializer, request)
+        review = services.stage_review_record(
+            project=project,
+            user=request.user,
+            decision=data["decision"],
+            comment=data["comment"],
+            results={row["item"]: (row["passed"], row["note"]) for row in data["items"]},
+        )
+        return Response(s.ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
+
+
+class ProjectSchedule(APIView):
+    @extend_schema(responses=s.MilestoneSerializer(many=True))
+    def get(self, request, pk):
+        project = access.get_project_for_user(request.user, pk)
+        rows = project.milestones.order_by("due_on")
+        return Response({"deadline": project.deadline, "milestones": s.MilestoneSerializer(rows, many=True).data})
+
+
+def _valid(serializer_class, request):
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data

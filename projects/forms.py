@@ -1,0 +1,93 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from projects import roles
+from projects.models import ChecklistItem, Genre, Origin, StageReview, Track, Unit
+
+
+class PitchForm(forms.Form):
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none())
+    title = forms.CharField(label=_("Title"), max_length=120)
+    logline = forms.CharField(label=_("Logline"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000)
+    genre = forms.ModelChoiceField(label=_("Genre"), queryset=Genre.objects.all())
+    local_elements = forms.CharField(label=_("Local elements (本土特色)"), max_length=300, required=False)
+    proposed_track = forms.ModelChoiceField(label=_("Proposed track"), queryset=Track.objects.all())
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        if roles.is_office(user):
+            self.fields["unit"].queryset = Unit.objects.all()
+        else:
+            self.fields["unit"].queryset = Unit.objects.filter(pk__in=roles.unit_ids_of(user))
+            self.fields["proposed_track"].queryset = Track.objects.filter(assigned_by_office=False)
+        if self.fields["unit"].queryset.count() == 1:
+            self.fields["unit"].initial = self.fields["unit"].queryset.first()
+
+
+class PlanForm(forms.Form):
+    genre = forms.ModelChoiceField(label=_("Genre"), queryset=Genre.objects.all())
+    track = forms.ModelChoiceField(label=_("Track"), queryset=Track.objects.all())
+    origin = forms.ChoiceField(label=_("Origin"), choices=Origin.choices)
+    deadline = forms.DateField(label=_("Delivery deadline"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class ScriptForm(forms.Form):
+    base_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    script = forms.CharField(label=_("Script"), widget=forms.Textarea(attrs={"rows": 12}), required=False)
+    narration = forms.CharField(label=_("Narration (解说词)"), widget=forms.Textarea(attrs={"rows": 8}), required=False)
+    note = forms.CharField(label=_("Note on this version"), max_length=500, required=False)
+
+
+class StoryboardHeaderForm(forms.Form):
+    base_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    note = forms.CharField(label=_("Note on this version"), max_length=500, required=False)
+
+
+class ShotForm(forms.Form):
+    number = forms.IntegerField(label=_("Shot"), min_value=1)
+    picture = forms.CharField(label=_("Picture"), widget=forms.Textarea(attrs={"rows": 2}))
+    dialogue = forms.CharField(label=_("Narration / dialogue"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    camera_movement = forms.CharField(label=_("Camera movement (运镜)"), max_length=60, required=False)
+    duration_seconds = forms.IntegerField(label=_("Duration (s)"), min_value=1)
+    frame = forms.ImageField(label=_("Frame"), required=False)
+
+
+ShotFormSet = forms.formset_factory(ShotForm, extra=3, can_delete=True, max_num=300)
+
+
+class CutForm(forms.Form):
+    base_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    note = forms.CharField(label=_("What changed in this cut"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ReviewForm(forms.Form):
+    """The stage checklist: a pass/fail and a note per item, then a decision."""
+
+    decision = forms.ChoiceField(label=_("Decision"), choices=StageReview.Decision.choices, widget=forms.RadioSelect)
+    comment = forms.CharField(label=_("Comments to the producer"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args, stage, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.items = list(ChecklistItem.objects.filter(stage=stage, active=True))
+        for item in self.items:
+            label = f"{item.label}{' ★' if item.is_veto else ''}"
+            self.fields[f"item_{item.pk}"] = forms.TypedChoiceField(
+                label=label,
+                choices=[("1", _("Passed")), ("0", _("Not passed"))],
+                coerce=lambda value: value == "1",
+                widget=forms.RadioSelect,
+                help_text=_("Veto item: if it is not passed, the deliverable can only be returned.") if item.is_veto else "",
+            )
+            self.fields[f"note_{item.pk}"] = forms.CharField(label=_("Note"), required=False, max_length=500)
+
+    def item_rows(self):
+        return [(item, self[f"item_{item.pk}"], self[f"note_{item.pk}"]) for item in self.items]
+
+    def results(self):
+        return {
+            item.pk: (self.cleaned_data[f"item_{item.pk}"], self.cleaned_data[f"note_{item.pk}"]) for item in self.items
+        }

@@ -1,0 +1,29 @@
+from projects.models.catalog import ChecklistItem, Genre, Holiday, Stage, StageDuration, Track
+from projects.models.org import Membership, Unit
+from projects.models.topics import Topic, TopicCall, TopicSimilarity
+from projects.models.workflow import Origin, ProjectTransition, State, VideoProject
+from projects.models.deliverables import Deliverable, Shot, StageReview, StageReviewItem
+from projects.models.schedule import Milestone
+
+__all__ = [
+    "ChecklistItem",
+    "Deliverable",
+    "Genre",
+    "Holiday",
+    "Membership",
+    "Milestone",
+    "Origin",
+    "ProjectTransition",
+    "Shot",
+    "Stage",
+    "StageDuration",
+    "StageReview",
+    "StageReviewItem",
+    "State",
+    "Topic",
+    "TopicCall",
+    "TopicSimilarity",
+    "Track",
+    "Unit",
+    "VideoProject",
+]

@@ -1,0 +1,283 @@
+"""The film's workflow: VideoProject.state is a protected FSM field; transitions only change memory.
+
+Services in ``projects.services`` fire these transitions inside a transaction, write the audit
+row and save; ``ConcurrentTransitionMixin`` makes the second of two racing saves fail.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
+
+from projects import roles
+from projects.models.catalog import Stage
+
+
+class State(models.TextChoices):
+    TOPIC = "topic", _("Topic")
+    SCRIPT = "script", _("Script")
+    STORYBOARD = "storyboard", _("Storyboard")
+    PRODUCTION = "production", _("Production")
+    PANEL_REVIEW = "panel_review", _("Panel review")
+    APPROVED = "approved", _("Approved")
+    SCREENING = "screening", _("Screening")
+    ARCHIVED = "archived", _("Archived")
+    REJECTED = "rejected", _("Rejected")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+OPEN_STATES = [
+    State.TOPIC,
+    State.SCRIPT,
+    State.STORYBOARD,
+    State.PRODUCTION,
+    State.PANEL_REVIEW,
+    State.APPROVED,
+    State.SCREENING,
+]
+
+# The deliverable each gated state waits for.
+GATE_KIND = {State.SCRIPT: "script", State.STORYBOARD: "storyboard", State.PANEL_REVIEW: "cut"}
+
+
+class Origin(models.TextChoices):
+    ASSIGNED = "assigned", _("Assigned by the office (规定摄制)")
+    SELF_SELECTED = "self_selected", _("Chosen by the unit (自选立项)")
+
+
+def condition(message):
+    """Attach the message a user sees when this condition keeps a transition from firing."""
+
+    def decorate(func):
+        func.message = message
+        return func
+
+    return decorate
+
+
+@condition(_("Set genre, track, origin and deadline before approving the topic."))
+def is_planned(project) -> bool:
+    return bool(project.genre_id and project.track_id and project.origin and project.deadline)
+
+
+@condition(_("Topics on this track are assigned by the office: they can be cancelled, not rejected."))
+def is_rejectable(project) -> bool:
+    return project.track.rejectable
+
+
+@condition(_("The stage's deliverable has not been submitted for review."))
+def deliverable_submitted(project) -> bool:
+    return project.submitted_deliverable() is not None
+
+
+@condition(_("Submit a cut version first."))
+def cut_submitted(project) -> bool:
+    return project.submitted_deliverable("cut") is not None
+
+
+@condition(_("The review found a veto item (political orientation) not passed: return the deliverable instead."))
+def review_clears_veto(project) -> bool:
+    review = project.latest_review()
+    return review is not None and review.decision == "advance" and not review.vetoed
+
+
+@condition(_("The review did not return the cut."))
+def review_returns(project) -> bool:
+    review = project.latest_review()
+    return review is not None and review.decision == "return"
+
+
+def office_only(project, user) -> bool:
+    return roles.is_office(user)
+
+
+def office_or_unit_producer(project, user) -> bool:
+    return roles.is_office(user) or roles.is_unit_producer(user, project.unit_id)
+
+
+def office_or_organiser(project, user) -> bool:
+    return roles.is_office(user) or roles.is_organiser(user)
+
+
+def may_cancel(project, user) -> bool:
+    if roles.is_office(user):
+        return True
+    return project.track.producer_may_cancel and roles.is_unit_producer(user, project.unit_id)
+
+
+class VideoProject(ConcurrentTransitionMixin, models.Model):
+    topic = models.OneToOneField("projects.Topic", on_delete=models.PROTECT, related_name="project")
+    unit = models.ForeignKey("projects.Unit", on_delete=models.PROTECT, related_name="projects", verbose_name=_("unit"))
+    genre = models.ForeignKey("projects.Genre", on_delete=models.PROTECT, verbose_name=_("genre"))
+    track = models.ForeignKey("projects.Track", on_delete=models.PROTECT, verbose_name=_("track"))
+    origin = models.CharField(_("origin"), max_length=20, choices=Origin.choices, blank=True)
+    deadline = models.DateField(_("delivery deadline"), null=True, blank=True)
+    state = FSMField(_("state"), default=State.TOPIC, choices=State.choices, protected=True, db_index=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("video project")
+        verbose_name_plural = _("video projects")
+        permissions = [("view_all_projects", "Can see every unit's projects")]
+
+    def __str__(self) -> str:
+        return self.topic.title
+
+    @property
+    def title(self) -> str:
+        return self.topic.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    def submitted_deliverable(self, kind=None):
+        """The latest version of the deliverable the current gate waits for, if it is submitted."""
+        kind = kind or GATE_KIND.get(self.state)
+        if kind is None:
+            return None
+        latest = self.deliverables.filter(kind=kind).order_by("-version").first()
+        return latest if latest is not None and latest.status == "submitted" else None
+
+    def latest_review(self):
+        deliverable = self.submitted_deliverable()
+        if deliverable is None:
+            return None
+        return deliverable.reviews.order_by("-created_at", "-pk").first()
+
+    # --- transitions: bodies only change the object in memory -----------------------------------
+
+    @transition(
+        field=state,
+        source=State.TOPIC,
+        target=RETURN_VALUE(State.SCRIPT, State.PRODUCTION),
+        conditions=[is_planned],
+        permission=office_only,
+        custom={"label": _("Approve topic (立项)"), "direct": True},
+    )
+    def approve(self):
+        return State.PRODUCTION if self.track.skips_preproduction else State.SCRIPT
+
+    @transition(
+        field=state,
+        source=State.TOPIC,
+        target=State.REJECTED,
+        conditions=[is_rejectable],
+        permission=office_only,
+        custom={"label": _("Reject topic"), "direct": True, "needs_reason": True},
+    )
+    def reject(self):
+        pass
+
+    @transition(
+        field=state,
+        source=State.SCRIPT,
+        target=State.STORYBOARD,
+        conditions=[deliverable_submitted, review_clears_veto],
+        permission=office_only,
+        custom={"label": _("Pass the script gate"), "direct": False},
+    )
+    def pass_script(self):
+        pass
+
+    @transition(
+        field=state,
+        source=State.STORYBOARD,
+        target=State.PRODUCTION,
+        conditions=[deliverable_submitted, review_clears_veto],
+        permission=office_only,
+        custom={"label": _("Pass the storyboard gate"), "direct": False},
+    )
+    def pass_storyboard(self):
+        pass
+
+    @transition(
+        field=state,
+        source=State.PRODUCTION,
+        target=State.PANEL_REVIEW,
+        conditions=[cut_submitted],
+        permission=office_or_unit_producer,
+        custom={"label": _("Submit the cut for panel review"), "direct": False},
+    )
+    def submit_cut(self):
+        pass
+
+    @transition(
+        field=state,
+        source=State.PANEL_REVIEW,
+        target=State.APPROVED,
+        conditions=[deliverable_submitted, review_clears_veto],
+        permission=office_only,
+        custom={"label": _("Pass the panel review"), "direct": False},
+    )
+    def pass_panel(self):
+        pass
+
+    @transition(
+        field=state,
+        source=State.PANEL_REVIEW,
+        target=State.PRODUCTION,
+        conditions=[deliverable_submitted, review_returns],
+        permission=office_only,
+        custom={"label": _("Return the cut for revision"), "direct": False},
+    )
+    def revise(self):
+        pass
+
+    @transition(
+        field=state,
+        source=State.APPROVED,
+        target=State.SCREENING,
+        permission=office_or_organiser,
+        custom={"label": _("Start screening"), "direct": True},
+    )
+    def start_screening(self):
+        pass
+
+    @transition(
+        field=state,
+        source=State.SCREENING,
+        target=State.ARCHIVED,
+        permission=office_or_organiser,
+        custom={"label": _("Archive"), "direct": True},
+    )
+    def archive(self):
+        pass
+
+    @transition(
+        field=state,
+        source=OPEN_STATES,
+        target=State.CANCELLED,
+        permission=may_cancel,
+        custom={"label": _("Cancel the project"), "direct": True, "needs_reason": True},
+    )
+    def cancel(self):
+        pass
+
+
+class ProjectTransition(models.Model):
+    """The timeline: every state change, who fired it, when and why. Written with the change."""
+
+    project = models.ForeignKey(VideoProject, on_delete=models.CASCADE, related_name="transitions")
+    name = models.CharField(_("transition"), max_length=40)
+    source = models.CharField(_("from"), max_length=20, choices=State.choices)
+    target = models.CharField(_("to"), max_length=20, choices=State.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("by")
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("transition")
+        verbose_name_plural = _("transitions")
+
+    def __str__(self) -> str:
+        return f"{self.project_id}: {self.source} → {self.target}"
+
+
+__all__ = ["GATE_KIND", "OPEN_STATES", "Origin", "ProjectTransition", "Stage", "State", "VideoProject"]

@@ -1,0 +1,92 @@
+"""Backward schedule (倒排摄制日程) in working days, and its red/yellow/green status (三色预警).
+
+A stage of n working days due on D occupies the n working days ending on D; the stage before it is
+due on the last working day before that. Weekends are non-working unless the calendar says a
+weekend day is a working day (调休); listed holidays are non-working.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from projects.models import Holiday, Stage
+
+ONE_DAY = dt.timedelta(days=1)
+STAGE_ORDER = [Stage.SCRIPT, Stage.STORYBOARD, Stage.PRODUCTION, Stage.PANEL_REVIEW]
+
+DONE, GREEN, YELLOW, RED = "done", "green", "yellow", "red"
+
+
+class WorkCalendar:
+    def __init__(self, holidays=(), workdays=()):
+        self.holidays = frozenset(holidays)
+        self.workdays = frozenset(workdays)
+
+    @classmethod
+    def load(cls) -> "WorkCalendar":
+        """One query: every calendar exception the office entered."""
+        holidays, workdays = [], []
+        for date, kind in Holiday.objects.values_list("date", "kind"):
+            (workdays if kind == Holiday.Kind.WORKDAY else holidays).append(date)
+        return cls(holidays, workdays)
+
+    def is_workday(self, day: dt.date) -> bool:
+        if day in self.workdays:
+            return True
+        if day in self.holidays:
+            return False
+        return day.weekday() < 5
+
+    def previous_workday(self, day: dt.date) -> dt.date:
+        day -= ONE_DAY
+        while not self.is_workday(day):
+            day -= ONE_DAY
+        return day
+
+    def start_of(self, due: dt.date, workdays: int) -> dt.date:
+        """First day of a span of ``workdays`` working days that ends on ``due``."""
+        day = due if self.is_workday(due) else self.previous_workday(due)
+        for _ in range(max(workdays, 1) - 1):
+            day = self.previous_workday(day)
+        return day
+
+    def workdays_after(self, today: dt.date, until: dt.date) -> int:
+        """Working days left after ``today`` up to and including ``until``."""
+        count, day = 0, today + ONE_DAY
+        while day <= until:
+            count += self.is_workday(day)
+            day += ONE_DAY
+        return count
+
+
+@dataclass(frozen=True)
+class PlannedMilestone:
+    stage: str
+    starts_on: dt.date
+    due_on: dt.date
+    warn_days: int
+
+
+def plan_backwards(deadline: dt.date, durations: list[tuple[str, int, int]], calendar: WorkCalendar):
+    """Plan ``(stage, workdays, warn_days)`` spans, given in working order, back from ``deadline``."""
+    planned, due = [], deadline
+    for stage, workdays, warn_days in reversed(durations):
+        starts = calendar.start_of(due, workdays)
+        planned.append(PlannedMilestone(stage, starts, due, warn_days))
+        due = calendar.previous_workday(starts)
+    return list(reversed(planned))
+
+
+def status_of(*, due_on: dt.date, done_on, warn_days: int, today: dt.date, calendar: WorkCalendar) -> str:
+    if done_on is not None:
+        return DONE
+    if today > due_on:
+        return RED
+    if calendar.workdays_after(today, due_on) <= warn_days:
+        return YELLOW
+    return GREEN
+
+
+def next_open(milestones):
+    """The earliest milestone not yet done: it decides the project's colour."""
+    pending = [m for m in milestones if m.done_on is None]
+    return min(pending, key=lambda m: m.due_on) if pending else None

@@ -1,0 +1,381 @@
+"""Use cases, one function each: check the rule, change the data, fire the transition, log it.
+
+Every function runs in one transaction, so a refusal (``errors.ActionRefused``) or a lost race
+leaves the project and its deliverables exactly as they were.
+"""
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import ConcurrentTransition
+
+from projects import roles, schedule, similarity
+from projects.errors import Conflict, Forbidden, Invalid
+from projects.models import (
+    ChecklistItem,
+    Deliverable,
+    Genre,
+    Milestone,
+    Origin,
+    ProjectTransition,
+    Shot,
+    StageDuration,
+    StageReview,
+    StageReviewItem,
+    State,
+    Topic,
+    TopicCall,
+    TopicSimilarity,
+    Track,
+    Unit,
+    VideoProject,
+)
+from projects.models.workflow import GATE_KIND
+
+# A passed gate finishes the milestone of the stage it leaves; a revision reopens production.
+MILESTONE_DONE_BY = {
+    "pass_script": "script",
+    "pass_storyboard": "storyboard",
+    "submit_cut": "production",
+    "pass_panel": "panel_review",
+}
+GATE_PASS = {State.SCRIPT: "pass_script", State.STORYBOARD: "pass_storyboard", State.PANEL_REVIEW: "pass_panel"}
+EDITABLE_IN = {"script": State.SCRIPT, "storyboard": State.STORYBOARD, "cut": State.PRODUCTION}
+
+
+# --- topics -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def topic_pitch(
+    *,
+    user,
+    call: TopicCall,
+    unit: Unit,
+    title: str,
+    logline: str,
+    genre: Genre,
+    proposed_track: Track,
+    local_elements: str = "",
+) -> Topic:
+    """Pitch a topic to a call; flags it when it resembles an earlier topic (避免同质化)."""
+    office = roles.is_office(user)
+    if not (office or roles.is_unit_producer(user, unit.pk)):
+        raise Forbidden(_("You can pitch topics only for your own unit."))
+    if proposed_track.assigned_by_office and not office:
+        raise Forbidden(_("Topics on the %(track)s track are assigned by the office.") % {"track": proposed_track})
+    if not office and not call.is_open():
+        raise Conflict(_("The topic call is closed (%(start)s – %(end)s).") % {"start": call.opens_on, "end": call.closes_on})
+    title, logline = title.strip(), logline.strip()
+    if not title or not logline:
+        raise Invalid(_("A topic needs a title and a logline."))
+
+    earlier = Topic.objects.values_list("pk", "title")
+    matches = similarity.closest(title, earlier)
+    topic = Topic.objects.create(
+        call=call,
+        unit=unit,
+        title=title,
+        logline=logline,
+        genre=genre,
+        proposed_track=proposed_track,
+        local_elements=local_elements.strip(),
+        pitched_by=user,
+        max_similarity=matches[0].score if matches else 0.0,
+        flagged=bool(matches),
+    )
+    TopicSimilarity.objects.bulk_create(
+        TopicSimilarity(topic=topic, other_id=match.key, score=round(match.score, 4)) for match in matches
+    )
+    VideoProject.objects.create(
+        topic=topic,
+        unit=unit,
+        genre=genre,
+        track=proposed_track,
+        origin=Origin.ASSIGNED if proposed_track.assigned_by_office else Origin.SELF_SELECTED,
+    )
+    return topic
+
+
+@transaction.atomic
+def project_plan(
+    *,
+    project: VideoProject,
+    user,
+    genre: Genre,
+    track: Track,
+    origin: str,
+    deadline: dt.date | None,
+) -> VideoProject:
+    """Set genre, track, origin and deadline; the backward schedule follows the deadline."""
+    if not roles.is_office(user):
+        raise Forbidden(_("Only the education office plans projects."))
+    if not project.is_open:
+        raise Conflict(_("This project is closed."))
+    if track.pk != project.track_id and project.state != State.TOPIC:
+        raise Conflict(_("The track decides the path through the gates: it can only change before approval."))
+    if origin not in Origin.values:
+        raise Invalid(_("Unknown origin."))
+    project.genre, project.track, project.origin, project.deadline = genre, track, origin, deadline
+    _save(project)
+    schedule_rebuild(project=project)
+    return project
+
+
+def schedule_rebuild(*, project: VideoProject) -> list[Milestone]:
+    """Replan every milestone back from the deadline, keeping what is already done."""
+    if project.deadline is None:
+        project.milestones.all().delete()
+        return []
+    skipped = {"script", "storyboard"} if project.track.skips_preproduction else set()
+    durations = {
+        d.stage: d for d in StageDuration.objects.filter(genre_id=project.genre_id).exclude(stage__in=skipped)
+    }
+    spans = [(stage, durations[stage].workdays, durations[stage].warn_days) for stage in schedule.STAGE_ORDER if stage in durations]
+    planned = schedule.plan_backwards(project.deadline, spans, schedule.WorkCalendar.load())
+    done = dict(project.milestones.values_list("stage", "done_on"))
+    project.milestones.exclude(stage__in=[p.stage for p in planned]).delete()
+    for p in planned:
+        Milestone.objects.update_or_create(
+            project=project,
+            stage=p.stage,
+            defaults={"starts_on": p.starts_on, "due_on": p.due_on, "warn_days": p.warn_days, "done_on": done.get(p.stage)},
+        )
+    return list(project.milestones.all())
+
+
+# --- transitions ------------------------------------------------------------------------------
+
+
+def transition_of(project: VideoProject, name: str):
+    """The django-fsm transition ``name`` from the project's current state, or None."""
+    method = getattr(type(project), name, None)
+    meta = getattr(method, "_django_fsm", None)
+    if meta is None:
+        return None
+    return meta.get_transition(project.state)
+
+
+def available_transitions(project: VideoProject, user, *, direct_only=True):
+    """Transitions this user may fire now (state, permission and conditions all allow)."""
+    offered = []
+    for tr in project.get_available_user_state_transitions(user):
+        if direct_only and not tr.custom.get("direct"):
+            continue
+        offered.append(tr)
+    return offered
+
+
+def _fire(project: VideoProject, name: str, user, reason: str = "") -> ProjectTransition:
+    tr = transition_of(project, name)
+    if tr is None:
+        raise Conflict(
+            _("“%(action)s” is not possible while the project is in “%(state)s”.")
+            % {"action": name, "state": project.get_state_display()}
+        )
+    if not tr.has_perm(project, user):
+        raise Forbidden(_("Your role may not “%(action)s” this project.") % {"action": tr.custom.get("label", name)})
+    unmet = [str(c.message) for c in tr.conditions if not c(project)]
+    if unmet:
+        raise Conflict(" ".join(unmet))
+    source = project.state
+    getattr(project, name)()
+    _save(project)
+    entry = ProjectTransition.objects.create(
+        project=project, name=name, source=source, target=project.state, actor=user, reason=reason
+    )
+    _update_milestones(project, name)
+    return entry
+
+
+def _save(project: VideoProject):
+    try:
+        project.save()
+    except ConcurrentTransition:
+        raise Conflict(_("Someone else changed this project meanwhile. Reload the page and try again.")) from None
+
+
+def _update_milestones(project: VideoProject, name: str):
+    today = timezone.localdate()
+    if name in MILESTONE_DONE_BY:
+        project.milestones.filter(stage=MILESTONE_DONE_BY[name], done_on__isnull=True).update(done_on=today)
+    elif name == "revise":
+        project.milestones.filter(stage__in=["production", "panel_review"]).update(done_on=None)
+
+
+@transaction.atomic
+def project_fire(*, project: VideoProject, user, name: str, reason: str = "") -> VideoProject:
+    """Fire a direct transition (approve, reject, cancel, start_screening, archive)."""
+    tr = transition_of(project, name)
+    if tr is not None and not tr.custom.get("direct"):
+        raise Conflict(_("This step happens through a stage review or a submission."))
+    reason = reason.strip()
+    if tr is not None and tr.custom.get("needs_reason") and not reason:
+        raise Invalid(_("Give a reason: it is recorded in the project's timeline."))
+    if name == "approve" and project.topic.flagged and not reason:
+        raise Invalid(_("This topic resembles earlier topics: approving it needs a written reason."))
+    _fire(project, name, user, reason)
+    if name == "approve":
+        schedule_rebuild(project=project)
+    return project
+
+
+# --- deliverables ---------------------------------------------------------------------------
+
+
+def _check_producer(project: VideoProject, user):
+    if not (roles.is_office(user) or roles.is_unit_producer(user, project.unit_id)):
+        raise Forbidden(_("Only the producing unit works on this project's deliverables."))
+
+
+@transaction.atomic
+def deliverable_save(
+    *,
+    project: VideoProject,
+    user,
+    kind: str,
+    base_version: int,
+    script: str = "",
+    narration: str = "",
+    note: str = "",
+    shots: list[dict] | None = None,
+) -> Deliverable:
+    """Write a new version of a deliverable. ``base_version`` is the version the editor started
+    from (0 for none): if someone saved meanwhile, the save is refused instead of overwriting."""
+    _check_producer(project, user)
+    if kind not in EDITABLE_IN:
+        raise Invalid(_("Unknown deliverable."))
+    if project.state != EDITABLE_IN[kind]:
+        raise Conflict(
+            _("The %(kind)s can be edited only while the project is in that stage; it is in “%(state)s”.")
+            % {"kind": Deliverable.Kind(kind).label, "state": project.get_state_display()}
+        )
+    # Lock the project row so two editors' version numbers can't collide.
+    VideoProject.objects.select_for_update().filter(pk=project.pk).first()
+    latest = project.deliverables.filter(kind=kind).order_by("-version").first()
+    current = latest.version if latest else 0
+    if base_version != current:
+        raise Conflict(
+            _("Version %(current)s was saved while you were editing version %(base)s. Reload to see it, then apply your changes.")
+            % {"current": current, "base": base_version}
+        )
+    if latest and latest.status == Deliverable.Status.SUBMITTED:
+        raise Conflict(_("Version %(v)s is under review: wait for the office's decision.") % {"v": current})
+    if kind == "script" and not (script.strip() or narration.strip()):
+        raise Invalid(_("Write the script or the narration."))
+    if kind == "storyboard":
+        shots = _clean_shots(shots or [])
+    deliverable = Deliverable.objects.create(
+        project=project,
+        kind=kind,
+        version=current + 1,
+        script=script,
+        narration=narration,
+        note=note,
+        author=user,
+    )
+    if kind == "storyboard":
+        previous_frames = {s.number: s.frame.name for s in latest.shots.all()} if latest else {}
+        Shot.objects.bulk_create(
+            Shot(deliverable=deliverable, frame=shot.get("frame") or previous_frames.get(shot["number"], ""), **{
+                k: shot[k] for k in ("number", "picture", "dialogue", "camera_movement", "duration_seconds")
+            })
+            for shot in shots
+        )
+    return deliverable
+
+
+def _clean_shots(shots: list[dict]) -> list[dict]:
+    if not shots:
+        raise Invalid(_("A storyboard needs at least one shot."))
+    cleaned, numbers = [], set()
+    for index, raw in enumerate(shots, start=1):
+        try:
+            number = int(raw.get("number") or index)
+            duration = int(raw.get("duration_seconds") or 0)
+        except (TypeError, ValueError):
+            raise Invalid(_("Shot %(n)s: number and duration must be whole numbers.") % {"n": index}) from None
+        picture = str(raw.get("picture") or "").strip()
+        if not picture or duration <= 0:
+            raise Invalid(_("Shot %(n)s needs a picture description and a duration in seconds.") % {"n": number})
+        if number in numbers:
+            raise Invalid(_("Shot number %(n)s is used twice.") % {"n": number})
+        numbers.add(number)
+        cleaned.append(
+            {
+                "number": number,
+                "picture": picture,
+                "dialogue": str(raw.get("dialogue") or "").strip(),
+                "camera_movement": str(raw.get("camera_movement") or "").strip()[:60],
+                "duration_seconds": duration,
+                "frame": raw.get("frame"),
+            }
+        )
+    return cleaned
+
+
+@transaction.atomic
+def deliverable_submit(*, project: VideoProject, user, kind: str) -> Deliverable:
+    """Submit the latest version for the office's review; submitting a cut enters panel review."""
+    _check_producer(project, user)
+    if kind not in EDITABLE_IN or project.state != EDITABLE_IN[kind]:
+        raise Conflict(_("Nothing to submit in this stage."))
+    latest = project.deliverables.filter(kind=kind).order_by("-version").first()
+    if latest is None:
+        raise Conflict(_("Save a version before submitting it."))
+    claimed = Deliverable.objects.filter(pk=latest.pk, status=Deliverable.Status.DRAFT).update(
+        status=Deliverable.Status.SUBMITTED, submitted_at=timezone.now()
+    )
+    if not claimed:
+        raise Conflict(_("Version %(v)s was already submitted or reviewed.") % {"v": latest.version})
+    if kind == "cut":
+        _fire(project, "submit_cut", user)
+    latest.refresh_from_db()
+    return latest
+
+
+# --- stage reviews --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def stage_review_record(
+    *, project: VideoProject, user, decision: str, results: dict[int, tuple[bool, str]], comment: str = ""
+) -> StageReview:
+    """Review the submitted deliverable against the stage checklist, then advance or return it.
+
+    ``results`` maps every active checklist item of the stage to ``(passed, note)``. A failed
+    veto item (political orientation) means the deliverable can only be returned.
+    """
+    if not roles.is_office(user):
+        raise Forbidden(_("Only the education office signs stage reviews."))
+    kind = GATE_KIND.get(project.state)
+    deliverable = project.submitted_deliverable()
+    if kind is None or deliverable is None:
+        raise Conflict(_("There is no submitted deliverable waiting for review."))
+    if decision not in StageReview.Decision.values:
+        raise Invalid(_("Choose to advance or to return."))
+    items = list(ChecklistItem.objects.filter(stage=project.state, active=True))
+    missing = [item.label for item in items if item.pk not in results]
+    if missing:
+        raise Invalid(_("Assess every checklist item: %(items)s.") % {"items": "、".join(missing)})
+    if decision == StageReview.Decision.RETURN and not comment.strip():
+        raise Invalid(_("Say what must change: returning needs comments."))
+    vetoed = any(item.is_veto and not results[item.pk][0] for item in items)
+    review = StageReview.objects.create(
+        project=project, deliverable=deliverable, reviewer=user, decision=decision, comment=comment.strip(), vetoed=vetoed
+    )
+    StageReviewItem.objects.bulk_create(
+        StageReviewItem(review=review, item=item, passed=results[item.pk][0], note=results[item.pk][1]) for item in items
+    )
+    # Fire first: the gate's conditions read the deliverable while it is still "submitted".
+    if decision == StageReview.Decision.ADVANCE:
+        _fire(project, GATE_PASS[project.state], user, comment.strip())
+    elif project.state == State.PANEL_REVIEW:
+        _fire(project, "revise", user, comment.strip())
+    new_status = Deliverable.Status.ACCEPTED if decision == StageReview.Decision.ADVANCE else Deliverable.Status.RETURNED
+    claimed = Deliverable.objects.filter(pk=deliverable.pk, status=Deliverable.Status.SUBMITTED).update(status=new_status)
+    if not claimed:
+        raise Conflict(_("Someone else reviewed this version meanwhile. Reload the page."))
+    return review

@@ -1,0 +1,335 @@
+"""Pages. Each view: access helper first, parse input, call one service, render.
+
+A refused action re-renders the page with the reason and the refusal's 4xx status.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from projects import access, roles, schedule, services
+from projects.errors import ActionRefused
+from projects.forms import CutForm, PitchForm, PlanForm, ReasonForm, ReviewForm, ScriptForm, ShotFormSet, StoryboardHeaderForm
+from projects.icalendar import milestones_to_ics
+from projects.models import Deliverable, Genre, Milestone, State, TopicCall, Track, Unit
+from projects.models.workflow import GATE_KIND, OPEN_STATES
+
+LIST_FILTERS = {"state": "state", "track": "track__code", "genre": "genre__code", "unit": "unit__code"}
+
+PAGE_SIZE = 50
+
+
+def _with_schedule_status(projects, today, calendar):
+    """Attach the next open milestone and its colour; milestones must be prefetched."""
+    for project in projects:
+        project.next_milestone = schedule.next_open(project.milestones.all())
+        project.rag = (
+            schedule.status_of(
+                due_on=project.next_milestone.due_on,
+                done_on=None,
+                warn_days=project.next_milestone.warn_days,
+                today=today,
+                calendar=calendar,
+            )
+            if project.next_milestone
+            else ""
+        )
+    return projects
+
+
+def _project_rows(user):
+    return access.projects_visible_to(user).select_related("topic", "unit", "genre", "track").prefetch_related(
+        Prefetch("milestones", queryset=Milestone.objects.order_by("due_on"))
+    )
+
+
+@require_GET
+@login_required
+def dashboard(request):
+    today, calendar = timezone.localdate(), schedule.WorkCalendar.load()
+    visible = access.projects_visible_to(request.user)
+    by_state = dict(visible.values_list("state").annotate(n=Count("pk")).values_list("state", "n"))
+    open_projects = _with_schedule_status(list(_project_rows(request.user).filter(state__in=OPEN_STATES)), today, calendar)
+    late = [p for p in open_projects if p.rag == schedule.RED]
+    warn = [p for p in open_projects if p.rag == schedule.YELLOW]
+    calls = [c for c in TopicCall.objects.all()[:10] if c.is_open(today)] if (roles.is_producer(request.user) or roles.is_office(request.user)) else []
+    return render(
+        request,
+        "projects/dashboard.html",
+        {
+            "states": [(value, label, by_state.get(value, 0)) for value, label in State.choices],
+            "late": late,
+            "warn": warn,
+            "open_calls": calls,
+            "awaiting_review": [p for p in open_projects if p.state in GATE_KIND and roles.is_office(request.user)],
+            "today": today,
+        },
+    )
+
+
+@require_GET
+@login_required
+def project_list(request):
+    today, calendar = timezone.localdate(), schedule.WorkCalendar.load()
+    rows = _project_rows(request.user).order_by("-created_at", "-pk")
+    filters = {key: request.GET[key].strip() for key in LIST_FILTERS if request.GET.get(key, "").strip()}
+    rows = rows.filter(**{LIST_FILTERS[key]: value for key, value in filters.items()})
+    if q := request.GET.get("q", "").strip():
+        rows = rows.filter(topic__title__icontains=q)
+        filters["q"] = q
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    _with_schedule_status(page.object_list, today, calendar)
+    return render(
+        request,
+        "projects/project_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "states": State.choices,
+            "tracks": Track.objects.all(),
+            "genres": Genre.objects.all(),
+            "units": Unit.objects.all() if roles.is_office(request.user) else Unit.objects.filter(pk__in=roles.unit_ids_of(request.user)),
+        },
+    )
+
+
+def _detail_context(request, project, **extra):
+    today, calendar = timezone.localdate(), schedule.WorkCalendar.load()
+    milestones = list(project.milestones.order_by("due_on"))
+    for m in milestones:
+        m.rag = schedule.status_of(due_on=m.due_on, done_on=m.done_on, warn_days=m.warn_days, today=today, calendar=calendar)
+    offered = services.available_transitions(project, request.user)
+    submitted = project.submitted_deliverable()
+    context = {
+        "project": project,
+        "topic": project.topic,
+        "similar": project.topic.similarities.select_related("other", "other__unit", "other__call"),
+        "milestones": milestones,
+        "timeline": project.transitions.select_related("actor"),
+        "offered": offered,
+        "deliverables": project.deliverables.select_related("author").prefetch_related("reviews__items__item", "reviews__reviewer"),
+        "submitted": submitted,
+        "can_review": submitted is not None and roles.is_office(request.user),
+        "can_edit": roles.is_office(request.user) or roles.is_unit_producer(request.user, project.unit_id),
+        "editable_kind": {State.SCRIPT: "script", State.STORYBOARD: "storyboard", State.PRODUCTION: "cut"}.get(project.state),
+        "reason_form": ReasonForm(),
+        "is_office": roles.is_office(request.user),
+    }
+    context.update(extra)
+    return context
+
+
+def _refused(request, template, context, exc: ActionRefused):
+    messages.error(request, str(exc.message))
+    return render(request, template, context, status=exc.status_code)
+
+
+@require_GET
+@login_required
+def project_detail(request, pk):
+    project = access.get_project_for_user(request.user, pk)
+    return render(request, "projects/project_detail.html", _detail_context(request, project))
+
+
+@require_POST
+@login_required
+def project_transition(request, pk, name):
+    project = access.get_project_for_user(request.user, pk)
+    form = ReasonForm(request.POST)
+    form.is_valid()
+    try:
+        services.project_fire(project=project, user=request.user, name=name, reason=form.cleaned_data.get("reason", ""))
+    except ActionRefused as exc:
+        project = access.get_project_for_user(request.user, pk)
+        return _refused(request, "projects/project_detail.html", _detail_context(request, project), exc)
+    messages.success(request, _("Done: the project is now “%(state)s”.") % {"state": project.get_state_display()})
+    return redirect("project-detail", pk=project.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def project_plan(request, pk):
+    project = access.get_project_for_user(request.user, pk)
+    if not roles.is_office(request.user):
+        raise Http404
+    initial = {"genre": project.genre, "track": project.track, "origin": project.origin, "deadline": project.deadline}
+    form = PlanForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.project_plan(project=project, user=request.user, **form.cleaned_data)
+        except ActionRefused as exc:
+            return _refused(request, "projects/project_plan.html", {"project": project, "form": form}, exc)
+        messages.success(request, _("Plan saved; the schedule was recomputed from the deadline."))
+        return redirect("project-detail", pk=project.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "projects/project_plan.html", {"project": project, "form": form}, status=status)
+
+
+@require_GET
+@login_required
+def project_calendar(request, pk):
+    project = access.get_project_for_user(request.user, pk)
+    body = milestones_to_ics(project, project.milestones.order_by("due_on"), host=request.get_host())
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="reelwork-project-{project.pk}.ics"'
+    return response
+
+
+# --- topics ---------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def call_list(request):
+    if not (roles.is_office(request.user) or roles.is_producer(request.user)):
+        raise Http404
+    calls = TopicCall.objects.annotate(n_topics=Count("topics"))
+    return render(request, "projects/call_list.html", {"calls": calls, "today": timezone.localdate()})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def topic_pitch(request, pk):
+    call = access.get_call_for_user(request.user, pk)
+    form = PitchForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            topic = services.topic_pitch(user=request.user, call=call, **form.cleaned_data)
+        except ActionRefused as exc:
+            return _refused(request, "projects/topic_pitch.html", {"call": call, "form": form}, exc)
+        if topic.flagged:
+            messages.warning(request, _("This topic resembles earlier topics; the office will see the matches below."))
+        else:
+            messages.success(request, _("Topic pitched."))
+        return redirect("project-detail", pk=topic.project.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "projects/topic_pitch.html", {"call": call, "form": form}, status=status)
+
+
+# --- deliverables ---------------------------------------------------------------------------
+
+
+def _latest(project, kind):
+    return project.deliverables.filter(kind=kind).order_by("-version").prefetch_related("shots").first()
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def script_edit(request, pk):
+    project = access.get_project_for_user(request.user, pk)
+    latest = _latest(project, "script")
+    initial = {"base_version": latest.version if latest else 0}
+    if latest:
+        initial.update(script=latest.script, narration=latest.narration)
+    form = ScriptForm(request.POST or None, initial=initial)
+    context = {"project": project, "form": form, "latest": latest, "kind": "script"}
+    if request.method == "POST" and form.is_valid():
+        try:
+            version = services.deliverable_save(project=project, user=request.user, kind="script", **form.cleaned_data)
+        except ActionRefused as exc:
+            return _refused(request, "projects/script_edit.html", context, exc)
+        messages.success(request, _("Saved as version %(v)s.") % {"v": version.version})
+        return redirect("project-detail", pk=project.pk)
+    return render(request, "projects/script_edit.html", context, status=400 if request.method == "POST" else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def storyboard_edit(request, pk):
+    project = access.get_project_for_user(request.user, pk)
+    latest = _latest(project, "storyboard")
+    shots = [
+        {f: getattr(s, f) for f in ("number", "picture", "dialogue", "camera_movement", "duration_seconds")}
+        for s in (latest.shots.all() if latest else [])
+    ]
+    header = StoryboardHeaderForm(request.POST or None, initial={"base_version": latest.version if latest else 0})
+    formset = ShotFormSet(request.POST or None, request.FILES or None, initial=shots, prefix="shots")
+    context = {"project": project, "header": header, "formset": formset, "latest": latest, "kind": "storyboard"}
+    if request.method == "POST" and header.is_valid() and formset.is_valid():
+        rows = [f.cleaned_data for f in formset.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        try:
+            version = services.deliverable_save(
+                project=project, user=request.user, kind="storyboard", shots=rows, **header.cleaned_data
+            )
+        except ActionRefused as exc:
+            return _refused(request, "projects/storyboard_edit.html", context, exc)
+        messages.success(request, _("Saved as version %(v)s.") % {"v": version.version})
+        return redirect("project-detail", pk=project.pk)
+    return render(request, "projects/storyboard_edit.html", context, status=400 if request.method == "POST" else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def cut_edit(request, pk):
+    project = access.get_project_for_user(request.user, pk)
+    latest = _latest(project, "cut")
+    form = CutForm(request.POST or None, initial={"base_version": latest.version if latest else 0})
+    context = {"project": project, "form": form, "latest": latest, "kind": "cut"}
+    if request.method == "POST" and form.is_valid():
+        try:
+            version = services.deliverable_save(project=project, user=request.user, kind="cut", **form.cleaned_data)
+        except ActionRefused as exc:
+            return _refused(request, "projects/cut_edit.html", context, exc)
+        messages.success(request, _("Saved as version %(v)s.") % {"v": version.version})
+        return redirect("project-detail", pk=project.pk)
+    return render(request, "projects/cut_edit.html", context, status=400 if request.method == "POST" else 200)
+
+
+@require_POST
+@login_required
+def deliverable_submit(request, pk, kind):
+    project = access.get_project_for_user(request.user, pk)
+    if kind not in Deliverable.Kind.values:
+        raise Http404
+    try:
+        version = services.deliverable_submit(project=project, user=request.user, kind=kind)
+    except ActionRefused as exc:
+        project = access.get_project_for_user(request.user, pk)
+        return _refused(request, "projects/project_detail.html", _detail_context(request, project), exc)
+    messages.success(request, _("Version %(v)s submitted for review.") % {"v": version.version})
+    return redirect("project-detail", pk=project.pk)
+
+
+@require_GET
+@login_required
+def deliverable_detail(request, pk, version_pk):
+    deliverable = access.get_deliverable_for_user(request.user, pk, version_pk)
+    return render(
+        request,
+        "projects/deliverable_detail.html",
+        {"project": deliverable.project, "deliverable": deliverable, "reviews": deliverable.reviews.prefetch_related("items__item")},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def stage_review(request, pk):
+    project = access.get_project_for_user(request.user, pk)
+    if not roles.is_office(request.user):
+        raise Http404
+    submitted = project.submitted_deliverable()
+    form = ReviewForm(request.POST or None, stage=project.state)
+    context = {"project": project, "form": form, "submitted": submitted}
+    if submitted is None:
+        messages.info(request, _("There is no submitted deliverable waiting for review."))
+        return redirect("project-detail", pk=project.pk)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.stage_review_record(
+                project=project,
+                user=request.user,
+                decision=form.cleaned_data["decision"],
+                results=form.results(),
+                comment=form.cleaned_data["comment"],
+            )
+        except ActionRefused as exc:
+            return _refused(request, "projects/stage_review.html", context, exc)
+        messages.success(request, _("Review recorded."))
+        return redirect("project-detail", pk=project.pk)
+    return render(request, "projects/stage_review.html", context, status=400 if request.method == "POST" else 200)

@@ -1,0 +1,134 @@
+"""Demo data: a topic call, three units, one account per role, projects in every workflow state.
+
+Safe to run twice: when the demo call exists it only prints the accounts again.
+"""
+
+import datetime as dt
+
+from django.contrib.auth.models import Group, User
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from projects import services
+from projects.models import ChecklistItem, Genre, Membership, Origin, State, TopicCall, Track, Unit
+
+PASSWORD = "reelwork-demo"
+UNITS = [("huashan", "华山街道"), ("huguo", "护国街道"), ("xiyi", "西翥街道")]
+ACCOUNTS = [
+    ("office", "电教中心 王老师", ["office"], []),
+    ("producer_a", "华山街道 李编导", ["producer"], ["huashan"]),
+    ("producer_b", "护国街道 张编导", ["producer"], ["huguo"]),
+    ("producer_c", "西翥街道 赵编导", ["producer"], ["xiyi"]),
+    ("panelist", "评审专家 陈教授", ["panelist"], []),
+    ("organiser", "展播组织 刘干事", ["organiser"], []),
+]
+# title, unit, genre, track, target state
+PROJECTS = [
+    ("退役军人返乡创业带富一方", "huashan", "exemplary", "project", State.TOPIC),
+    ("退役军人党员回乡创业 带领乡亲致富", "huguo", "exemplary", "project", State.TOPIC),
+    ("红色管家：老旧小区里的党员楼栋长", "huashan", "micro_film", "project", State.SCRIPT),
+    ("滇池岸边的护水人", "huguo", "documentary", "project", State.STORYBOARD),
+    ("一堂讲给新党员的入党誓词课", "xiyi", "micro_lecture", "mandatory", State.PRODUCTION),
+    ("翠湖边的“银发宣讲团”", "huashan", "lecture", "project", State.PANEL_REVIEW),
+    ("五华山下的初心故事", "huguo", "feature", "showcase", State.APPROVED),
+    ("西翥山村的数字课堂", "xiyi", "animation", "project", State.SCREENING),
+    ("昆明老街的非遗传承人", "huashan", "arts", "project", State.ARCHIVED),
+    ("社区食堂里的一碗热汤", "huguo", "micro_film", "project", State.REJECTED),
+    ("山路上的邮递员党员", "xiyi", "documentary", "project", State.CANCELLED),
+]
+ORDER = [State.TOPIC, State.SCRIPT, State.STORYBOARD, State.PRODUCTION, State.PANEL_REVIEW, State.APPROVED, State.SCREENING, State.ARCHIVED]
+
+
+class Command(BaseCommand):
+    help = "Load demo data (units, accounts, a topic call and projects in every state)."
+
+    def handle(self, *args, **options):
+        year = timezone.localdate().year
+        if TopicCall.objects.filter(theme__startswith="【演示】").exists():
+            self.stdout.write("Demo data already loaded.")
+        else:
+            with transaction.atomic():
+                self._load(year)
+            self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+        self.stdout.write(f"Accounts (password for all: {PASSWORD}):")
+        for username, name, groups, units in ACCOUNTS:
+            self.stdout.write(f"  {username:<11} {', '.join(groups):<10} {name}")
+
+    def _load(self, year):
+        units = {code: Unit.objects.get_or_create(code=code, defaults={"name": name})[0] for code, name in UNITS}
+        users = {}
+        for username, full_name, groups, unit_codes in ACCOUNTS:
+            user, _ = User.objects.get_or_create(username=username, defaults={"first_name": full_name})
+            user.set_password(PASSWORD)
+            user.is_staff = username == "office"
+            user.is_superuser = username == "office"
+            user.save()
+            user.groups.set(Group.objects.filter(name__in=groups))
+            for code in unit_codes:
+                Membership.objects.get_or_create(user=user, unit=units[code])
+            users[username] = user
+        today = timezone.localdate()
+        call = TopicCall.objects.create(
+            year=year,
+            theme="【演示】讲好身边的党员故事",
+            description="围绕中心、服务大局，突出本土元素，避免同质化。",
+            opens_on=today - dt.timedelta(days=30),
+            closes_on=today + dt.timedelta(days=60),
+        )
+        office = users["office"]
+        for index, (title, unit_code, genre_code, track_code, target) in enumerate(PROJECTS):
+            genre, track = Genre.objects.get(code=genre_code), Track.objects.get(code=track_code)
+            producer = next(u for n, _, _, codes in ACCOUNTS if unit_code in codes for u in [users[n]])
+            author = office if track.assigned_by_office else producer
+            topic = services.topic_pitch(
+                user=author, call=call, unit=units[unit_code], title=title, genre=genre, proposed_track=track,
+                logline=f"{title}——来自{units[unit_code].name}的基层故事。", local_elements="五华元素",
+            )
+            project = topic.project
+            # Deadlines spread so the demo shows green, yellow and red milestones.
+            deadline = today + dt.timedelta(days=[120, 90, 45, 60, 30, 20, 75, 40, 10, 50, 35][index])
+            origin = Origin.ASSIGNED if track.assigned_by_office else Origin.SELF_SELECTED
+            services.project_plan(project=project, user=office, genre=genre, track=track, origin=origin, deadline=deadline)
+            self._walk(project, target, producer, office, users["organiser"])
+
+    def _walk(self, project, target, producer, office, organiser):
+        if target == State.REJECTED:
+            services.project_fire(project=project, user=office, name="reject", reason="与往年选题重复，建议换角度。")
+            return
+        if target == State.CANCELLED:
+            services.project_fire(project=project, user=office, name="approve", reason="同意立项")
+            services.project_fire(project=project, user=office, name="cancel", reason="主人公工作调动，暂停拍摄。")
+            return
+        if target == State.TOPIC:
+            return
+        services.project_fire(project=project, user=office, name="approve", reason="同意立项" if project.topic.flagged else "")
+        while project.state != target:
+            self._step(project, producer, office, organiser)
+
+    def _step(self, project, producer, office, organiser):
+        state = project.state
+        if state in (State.SCRIPT, State.STORYBOARD, State.PRODUCTION):
+            kind = {State.SCRIPT: "script", State.STORYBOARD: "storyboard", State.PRODUCTION: "cut"}[state]
+            services.deliverable_save(
+                project=project, user=producer, kind=kind, base_version=0,
+                script="【开场】清晨，社区广场。\n【主体】人物讲述与现场记录。\n【结尾】群众评价，点题。",
+                narration="在五华，有这样一群人……", note="初稿",
+                shots=[
+                    {"number": 1, "picture": "航拍街道全景", "dialogue": "在五华……", "camera_movement": "航拍推进", "duration_seconds": 8},
+                    {"number": 2, "picture": "主人公走进楼栋", "dialogue": "", "camera_movement": "跟拍", "duration_seconds": 12},
+                ],
+            )
+            services.deliverable_submit(project=project, user=producer, kind=kind)
+            if kind == "cut":
+                return
+        if project.state in (State.SCRIPT, State.STORYBOARD, State.PANEL_REVIEW):
+            items = ChecklistItem.objects.filter(stage=project.state, active=True)
+            services.stage_review_record(
+                project=project, user=office, decision="advance", comment="同意进入下一阶段。",
+                results={item.pk: (True, "") for item in items},
+            )
+        elif state == State.APPROVED:
+            services.project_fire(project=project, user=organiser, name="start_screening")
+        elif state == State.SCREENING:
+            services.project_fire(project=project, user=organiser, name="archive")

@@ -17,7 +17,19 @@ from projects.models import ChecklistItem, Genre, Membership, Origin, State, Top
 WALK = [State.SCRIPT, State.STORYBOARD, State.PRODUCTION, State.PANEL_REVIEW, State.APPROVED, State.SCREENING, State.ARCHIVED]
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # The real hasher is deliberately slow; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def _user(username, *groups, units=()):
+    if not Group.objects.exists():
+        from django.apps import apps
+
+        from projects import reference_data
+
+        reference_data.load(apps)
     user = User.objects.create_user(username=username, password="pw-" + username)
     user.groups.set(Group.objects.filter(name__in=groups))
     for unit in units:
@@ -66,7 +78,19 @@ def outsider(db):
 
 
 @pytest.fixture
-def call(db):
+def reference_data(db):
+    """Genres, tracks, checklists and role groups come from a data migration; a transactional
+    test elsewhere may have flushed them, so put them back when missing (idempotent)."""
+    from django.apps import apps
+
+    from projects import reference_data as data
+
+    if not Genre.objects.exists():
+        data.load(apps)
+
+
+@pytest.fixture
+def call(reference_data):
     today = timezone.localdate()
     return TopicCall.objects.create(
         year=today.year, theme="讲好身边的党员故事", opens_on=today - dt.timedelta(days=10), closes_on=today + dt.timedelta(days=30)
@@ -74,7 +98,7 @@ def call(db):
 
 
 @pytest.fixture
-def genre(db):
+def genre(reference_data):
     return Genre.objects.get(code="exemplary")
 
 

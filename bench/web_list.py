@@ -1,0 +1,500 @@
+#!/usr/bin/env python
+"""Benchmark: the office's project list (/projects/) and dashboard (/) as the data grows.
+
+Not a test: it asserts nothing about time. Run from the repository root:
+
+    .venv/bin/python bench/web_list.py                       # throwaway SQLite in a temp dir
+    .venv/bin/python bench/web_list.py --database-url postgres://postgres@127.0.0.1:5432/reelwork_bench
+
+What it does (see bench/README.md):
+1. Creates a fresh database (SQLite temp file, or drops and recreates a PostgreSQL database whose
+   name must contain "bench"), runs migrate.
+2. Bulk-creates projects (bench/seedbulk.py) in steps: 100, 1,000, 10,000.
+3. At each size renders /projects/, /projects/?page=50 and / in-process with Django's test Client
+   (force_login as an "office" user) and records SQL queries (CaptureQueriesContext), SQL time,
+   wall time (median of a few renders), response bytes and table rows rendered.
+4. At the largest size starts the app under `manage.py runserver --noreload` (DEBUG=false) on a free
+   127.0.0.1 port and fires a bounded number of requests from concurrent threads at each page, with
+   GET /accounts/login/ on the same server as the baseline; reports p50/p95/max and throughput.
+5. Writes a markdown section to bench/RESULTS.md (replacing only its own section for this
+   database backend) and prints it.
+"""
+
+import argparse
+import datetime as dt
+import http.client
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+BENCH_DIR = Path(__file__).resolve().parent
+ROOT = BENCH_DIR.parent
+sys.path.insert(0, str(ROOT))
+
+PAGES = [("list", "/projects/"), ("list p50", "/projects/?page=50"), ("dashboard", "/")]
+BASELINE = ("baseline", "/accounts/login/")
+
+
+def parse_args():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--database-url", default="", help="default: SQLite file in a fresh temp dir")
+    ap.add_argument("--sizes", default="100,1000,10000", help="project counts to measure at (ascending)")
+    ap.add_argument("--repeats", type=int, default=5, help="in-process renders per page and size (median reported)")
+    ap.add_argument("--threads", type=int, default=8, help="concurrent clients in the load phase")
+    ap.add_argument("--requests", type=int, default=200, help="requests per page in the load phase (upper bound)")
+    ap.add_argument("--max-seconds", type=float, default=40.0, help="time cap per page in the load phase")
+    ap.add_argument("--no-load", action="store_true", help="skip the real-server load phase")
+    ap.add_argument("--results", default=str(BENCH_DIR / "RESULTS.md"), help="markdown file to update ('' to skip)")
+    ap.add_argument("--keep-db", action="store_true", help="keep the SQLite temp dir / PostgreSQL database")
+    return ap.parse_args()
+
+
+# --- database -----------------------------------------------------------------------------------
+
+
+def prepare_database(url: str, tmpdir: Path) -> str:
+    """Return the DATABASE_URL to use; the database it names is empty and exists."""
+    if not url:
+        return f"sqlite:///{tmpdir / 'reelwork-bench.sqlite3'}"
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/")
+    if parsed.scheme.startswith("sqlite"):
+        path = Path(parsed.path[1:] if parsed.path.startswith("//") else parsed.path)
+        if path.exists():
+            if "bench" not in path.name:
+                sys.exit(f"refusing to delete {path}: a throwaway benchmark database's name must contain 'bench'")
+            path.unlink()
+        return url
+    if parsed.scheme not in ("postgres", "postgresql", "pgsql"):
+        sys.exit(f"unsupported database URL: {url}")
+    if "bench" not in name:
+        sys.exit(f"refusing to use PostgreSQL database {name!r}: it is dropped and recreated, its name must contain 'bench'")
+    import psycopg
+    from psycopg import sql
+
+    admin = parsed._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return url
+
+
+def drop_database(url: str):
+    parsed = urlparse(url)
+    if parsed.scheme.startswith("postgres") or parsed.scheme == "pgsql":
+        import psycopg
+        from psycopg import sql
+
+        with psycopg.connect(parsed._replace(path="/postgres").geturl(), autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(parsed.path.lstrip("/"))))
+
+
+# --- in-process measurement ---------------------------------------------------------------------
+
+
+def render_stats(client, url, repeats):
+    """Queries, SQL time, median wall time, bytes and rows of one page (after one warm-up render)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(url)  # warm-up: template compile, caches
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    queries = list(captured.captured_queries)  # copy now: the next request's reset_queries empties the log
+    assert response.status_code == 200, (url, response.status_code)
+    body = response.content
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        client.get(url)
+        times.append(time.perf_counter() - t0)
+    return {
+        "queries": len(queries),
+        "sql_ms": 1000 * sum(float(q["time"]) for q in queries),
+        "ms": 1000 * statistics.median(times),
+        "bytes": len(body),
+        "rows": body.count(b"<tr data-project="),
+        "sql": [q["sql"] for q in queries],
+    }
+
+
+def dashboard_sections(body: bytes) -> dict:
+    """Row counts of the dashboard's 'Late (n)' and 'At risk (n)' headings (any language)."""
+    counts = re.findall(rb"<h2>[^<(]*\((\d+)\)</h2>", body)
+    return {"late": int(counts[0]) if counts else None, "warn": int(counts[1]) if len(counts) > 1 else None}
+
+
+# --- real server + load ---------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(env, port, logfile):
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "manage.py"), "runserver", "--noreload", "--skip-checks", f"127.0.0.1:{port}"],
+        cwd=ROOT, env=env, stdout=logfile, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}; see {logfile.name}")
+        try:
+            status, _, _ = fetch(port, BASELINE[1], None)
+            if status == 200:
+                return proc
+        except OSError:
+            time.sleep(0.2)
+    stop_server(proc)
+    raise RuntimeError("server did not answer within 60 s")
+
+
+def stop_server(proc):
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)  # the process group we started (start_new_session)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def fetch(port, path, cookie, timeout=120):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        headers = {"Connection": "close"}
+        if cookie:
+            headers["Cookie"] = cookie
+        conn.request("GET", path, headers=headers)
+        response = conn.getresponse()
+        body = response.read()
+        return response.status, len(body), response.getheader("Location")
+    finally:
+        conn.close()
+
+
+def load(port, path, cookie, threads, total, max_seconds):
+    """``total`` GETs of ``path`` from ``threads`` threads; stops early after ``max_seconds``."""
+    for _ in range(2):  # warm-up
+        fetch(port, path, cookie)
+    lock = threading.Lock()
+    issued = [0]
+    latencies, errors, sizes = [], [], []
+    stop_at = time.monotonic() + max_seconds
+
+    def worker():
+        while True:
+            with lock:
+                if issued[0] >= total or time.monotonic() >= stop_at:
+                    return
+                issued[0] += 1
+            t0 = time.perf_counter()
+            try:
+                status, size, _ = fetch(port, path, cookie)
+            except OSError as exc:
+                with lock:
+                    errors.append(repr(exc))
+                continue
+            elapsed = time.perf_counter() - t0
+            with lock:
+                if status == 200:
+                    latencies.append(elapsed)
+                    sizes.append(size)
+                else:
+                    errors.append(status)
+
+    started = time.perf_counter()
+    pool = [threading.Thread(target=worker, daemon=True) for _ in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    wall = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "n": len(latencies),
+        "errors": len(errors),
+        "wall": wall,
+        "rps": len(latencies) / wall if wall else 0.0,
+        "p50": 1000 * pct(latencies, 50),
+        "p95": 1000 * pct(latencies, 95),
+        "max": 1000 * latencies[-1] if latencies else float("nan"),
+        "bytes": int(statistics.median(sizes)) if sizes else 0,
+        "capped": len(latencies) + len(errors) < total,
+    }
+
+
+def pct(sorted_values, p):
+    """Nearest-rank percentile."""
+    if not sorted_values:
+        return float("nan")
+    rank = max(1, -(-p * len(sorted_values) // 100))
+    return sorted_values[int(rank) - 1]
+
+
+# --- report ---------------------------------------------------------------------------------------
+
+
+def machine_info(backend_label):
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+        mem = f", {kb / 1024 / 1024:.0f} GiB RAM"
+    except (OSError, AttributeError):
+        pass
+    import django
+
+    return (
+        f"{dt.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')} · nproc {os.cpu_count()} · CPU {cpu}{mem} · "
+        f"Python {platform.python_version()} · Django {django.get_version()} · {backend_label}"
+    )
+
+
+def backend_label():
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        return f"SQLite {sqlite3.sqlite_version}"
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SHOW server_version")
+            return f"PostgreSQL {cur.fetchone()[0].split()[0]}"
+    return connection.vendor
+
+
+def fmt_int(n):
+    return f"{n:,}"
+
+
+def report(info, sizes_stats, dash_detail, plans, load_stats, args, seed_log, total_s):
+    from django.db import connection
+
+    lines = [f"### {'SQLite' if connection.vendor == 'sqlite' else 'PostgreSQL'}", "", f"Run: {info}.", ""]
+    lines.append("Data: " + "; ".join(seed_log) + ".")
+    lines += ["", "**Per request, in-process** (Django test Client, office user, DEBUG=false, median of "
+              f"{args.repeats} renders after a warm-up; SQL from CaptureQueriesContext):", ""]
+    lines.append("| projects | page | SQL queries | SQL ms | total ms | KiB | table rows |")
+    lines.append("|---:|---|---:|---:|---:|---:|---:|")
+    for size, stats in sizes_stats:
+        for label, url in PAGES:
+            s = stats[label]
+            lines.append(
+                f"| {fmt_int(size)} | `{url}` | {s['queries']} | {s['sql_ms']:.1f} | {s['ms']:.1f} | {s['bytes'] / 1024:.0f} | {s['rows']} |"
+            )
+    lines.append("")
+    for label, _ in PAGES:
+        counts = [stats[label]["queries"] for _, stats in sizes_stats]
+        verdict = "constant" if len(set(counts)) == 1 else "NOT constant"
+        lines.append(f"- `{dict(PAGES)[label]}` query count across sizes: {' / '.join(map(str, counts))} → **{verdict}** in the number of projects.")
+    first, last = sizes_stats[0], sizes_stats[-1]
+    growth = last[0] / first[0]
+    for label, _ in PAGES:
+        a, b = first[1][label], last[1][label]
+        lines.append(
+            f"- `{dict(PAGES)[label]}` from {fmt_int(first[0])} to {fmt_int(last[0])} projects (×{growth:,.0f}): "
+            f"time ×{b['ms'] / a['ms']:.1f} ({a['ms']:.0f} → {b['ms']:.0f} ms), bytes ×{b['bytes'] / a['bytes']:.1f}, "
+            f"rows {a['rows']} → {b['rows']}."
+        )
+    for size, d in dash_detail:
+        lines.append(
+            f"- Dashboard at {fmt_int(size)}: loads {fmt_int(d['open'])} open projects and {fmt_int(d['milestones'])} milestones "
+            f"into Python; renders {d['late']} late + {d['warn']} at-risk rows and {d['awaiting']} 'waiting for your review' rows "
+            f"({d['submitted']} of those actually have a submitted deliverable)."
+        )
+    if plans:
+        lines += ["", "Query plan of the list's page query at the largest size (`/projects/`, ORDER BY created_at DESC, id DESC LIMIT 50):", "", "```"]
+        lines += plans
+        lines.append("```")
+    if load_stats:
+        lines += [
+            "",
+            f"**Under concurrent load** at {fmt_int(sizes_stats[-1][0])} projects: `manage.py runserver --noreload` (threaded, DEBUG=false, "
+            f"CONN_MAX_AGE=0 as the app defaults) on 127.0.0.1; {args.threads} client threads, new connection per request, "
+            f"at most {args.requests} requests or {args.max_seconds:.0f} s per page (whichever first), after 2 warm-up requests; "
+            f"logged in as the office user by session cookie. Baseline: `GET {BASELINE[1]}` on the same server.",
+            "",
+            "| page | requests | errors | p50 ms | p95 ms | max ms | req/s | KiB | p50 / baseline p50 | p95 / baseline p95 |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        base = load_stats[BASELINE[0]]
+        for label, url in [BASELINE] + PAGES:
+            s = load_stats[label]
+            capped = " (time cap)" if s["capped"] else ""
+            lines.append(
+                f"| `{url}` | {s['n']}{capped} | {s['errors']} | {s['p50']:.0f} | {s['p95']:.0f} | {s['max']:.0f} | {s['rps']:.1f} | "
+                f"{s['bytes'] / 1024:.0f} | {s['p50'] / base['p50']:.1f}× | {s['p95'] / base['p95']:.1f}× |"
+            )
+    lines += ["", f"Whole run: {total_s:.0f} s.", ""]
+    return "\n".join(lines)
+
+
+SECTION = "## Web: office list and dashboard at 10,000 projects"
+
+
+def write_results(path: Path, vendor: str, body: str):
+    """Replace this backend's block inside the section (create section / file when missing)."""
+    start, end = f"<!-- web_list:{vendor}:start -->", f"<!-- web_list:{vendor}:end -->"
+    block = f"{start}\n{body.rstrip()}\n{end}"
+    text = path.read_text() if path.exists() else "# Benchmark results\n\nWritten by the scripts in bench/ (see bench/README.md).\n"
+    if start in text and end in text:
+        text = text[: text.index(start)] + block + text[text.index(end) + len(end):]
+    elif SECTION in text:
+        # Append the block at the end of our section (before the next "## " heading, if any).
+        at = text.index(SECTION) + len(SECTION)
+        nxt = text.find("\n## ", at)
+        nxt = len(text) if nxt == -1 else nxt
+        text = text[:nxt].rstrip() + "\n\n" + block + "\n" + text[nxt:]
+    else:
+        text = text.rstrip() + f"\n\n{SECTION}\n\nProduced by `bench/web_list.py`; re-running it replaces the block of its database backend.\n\n{block}\n"
+    path.write_text(text if text.endswith("\n") else text + "\n")
+
+
+# --- main -----------------------------------------------------------------------------------------
+
+
+def main():
+    args = parse_args()
+    began = time.perf_counter()
+    sizes = sorted(int(s) for s in args.sizes.split(","))
+    tmpdir = Path(tempfile.mkdtemp(prefix="reelwork-bench-"))
+    database_url = prepare_database(args.database_url, tmpdir)
+    env = {
+        "DATABASE_URL": database_url,
+        "DEBUG": "false",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        "REELWORK_VAR_DIR": str(tmpdir / "var"),
+        "LOG_LEVEL": "WARNING",
+        "DJANGO_SETTINGS_MODULE": "studio.settings",
+    }
+    os.environ.update(env)
+    try:
+        run(args, sizes, tmpdir, env, began)
+    finally:
+        if not args.keep_db:
+            from django.db import connections
+
+            connections.close_all()
+            drop_database(database_url)
+            shutil.rmtree(tmpdir, ignore_errors=True)
+        else:
+            print(f"kept: {database_url} (temp dir {tmpdir})")
+
+
+def run(args, sizes, tmpdir, env, began):
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+
+    t0 = time.perf_counter()
+    call_command("migrate", verbosity=0, interactive=False)
+    print(f"migrate: {time.perf_counter() - t0:.1f} s", flush=True)
+
+    import seedbulk
+    from projects.models import Deliverable, Milestone, VideoProject
+    from projects.models.workflow import GATE_KIND, OPEN_STATES
+    from projects.views import _project_rows
+
+    world = seedbulk.make_world()
+    client = Client()
+    client.force_login(world.office)
+
+    sizes_stats, dash_detail, seed_log = [], [], []
+    for size in sizes:
+        t0 = time.perf_counter()
+        made = seedbulk.add_projects(world, size - world.made)
+        took = time.perf_counter() - t0
+        seed_log.append(f"{fmt_int(size)} projects (+{fmt_int(made['projects'])} with {fmt_int(made['milestones'])} milestones, "
+                        f"{fmt_int(made['transitions'])} transitions, {fmt_int(made['deliverables'])} submitted deliverables in {took:.1f} s)")
+        print(f"seeded {size} projects: {made} in {took:.1f} s", flush=True)
+        repeats = args.repeats if size < 10_000 else max(3, args.repeats - 2)
+        stats = {label: render_stats(client, url, repeats) for label, url in PAGES}
+        sizes_stats.append((size, stats))
+        body = client.get("/").content
+        sections = dashboard_sections(body)
+        open_qs = VideoProject.objects.filter(state__in=OPEN_STATES)
+        dash_detail.append((size, {
+            "open": open_qs.count(),
+            "milestones": Milestone.objects.filter(project__state__in=OPEN_STATES).count(),
+            "late": sections["late"], "warn": sections["warn"],
+            "awaiting": open_qs.filter(state__in=list(GATE_KIND)).count(),
+            "submitted": Deliverable.objects.filter(status="submitted", project__state__in=list(GATE_KIND)).values("project").distinct().count(),
+        }))
+        for label, url in PAGES:
+            s = stats[label]
+            print(f"  {size:>6} {url:<22} queries={s['queries']:>3} sql={s['sql_ms']:8.1f} ms total={s['ms']:8.1f} ms "
+                  f"bytes={s['bytes']:>9,} rows={s['rows']}", flush=True)
+
+    # Evidence for the reader: the SQL of the largest dashboard, and the list's plan.
+    with open(tmpdir / "dashboard-queries.txt", "w") as f:
+        for q in sizes_stats[-1][1]["dashboard"]["sql"]:
+            f.write(q[:400] + ("…" if len(q) > 400 else "") + "\n")
+    page_qs = _project_rows(world.office).order_by("-created_at", "-pk")[:50]
+    try:
+        plans = page_qs.explain().splitlines()
+    except Exception as exc:  # explain is best effort
+        plans = [f"(explain failed: {exc})"]
+
+    load_stats = {}
+    if not args.no_load:
+        from django.conf import settings
+
+        cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+        connection.close()
+        port = free_port()
+        server_env = {**os.environ, **env, "ALLOWED_HOSTS": "127.0.0.1", "PYTHONUNBUFFERED": "1"}
+        log_path = tmpdir / "server.log"
+        with open(log_path, "w") as logfile:
+            proc = start_server(server_env, port, logfile)
+            try:
+                status, _, location = fetch(port, "/", cookie)
+                if status != 200:
+                    raise RuntimeError(f"session cookie not accepted: GET / -> {status} {location}")
+                for label, url in [BASELINE] + PAGES:
+                    s = load(port, url, cookie, args.threads, args.requests, args.max_seconds)
+                    load_stats[label] = s
+                    print(f"  load {url:<22} n={s['n']:>3} err={s['errors']} p50={s['p50']:7.0f} ms p95={s['p95']:7.0f} ms "
+                          f"max={s['max']:7.0f} ms {s['rps']:6.1f} req/s", flush=True)
+            finally:
+                stop_server(proc)
+        errors = [line for line in log_path.read_text().splitlines() if "Traceback" in line or "Error" in line]
+        if errors:
+            print(f"server log has errors ({log_path}):\n" + "\n".join(errors[:10]))
+
+    text = report(machine_info(backend_label()), sizes_stats, dash_detail, plans, load_stats, args, seed_log,
+                  time.perf_counter() - began)
+    print()
+    print(text)
+    if args.results:
+        write_results(Path(args.results), connection.vendor, text)
+        print(f"written to {args.results}")
+
+
+if __name__ == "__main__":
+    main()

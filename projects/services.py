@@ -149,6 +149,9 @@ def schedule_rebuild(*, project: VideoProject) -> list[Milestone]:
 # --- transitions ------------------------------------------------------------------------------
 
 
+TRANSITION_NAMES = frozenset(t.name for t in VideoProject._meta.get_field("state").get_all_transitions(VideoProject))
+
+
 def transition_of(project: VideoProject, name: str):
     """The django-fsm transition ``name`` from the project's current state, or None."""
     method = getattr(type(project), name, None)
@@ -208,7 +211,12 @@ def _update_milestones(project: VideoProject, name: str):
 @transaction.atomic
 def project_fire(*, project: VideoProject, user, name: str, reason: str = "") -> VideoProject:
     """Fire a direct transition (approve, reject, cancel, start_screening, archive)."""
+    if name not in TRANSITION_NAMES:
+        raise Invalid(_("Unknown action “%(action)s”.") % {"action": name})
     tr = transition_of(project, name)
+    # Who may act is answered before what they sent: a role that may never do this hears so.
+    if tr is not None and not tr.has_perm(project, user):
+        raise Forbidden(_("Your role may not “%(action)s” this project.") % {"action": tr.custom.get("label", name)})
     if tr is not None and not tr.custom.get("direct"):
         raise Conflict(_("This step happens through a stage review or a submission."))
     reason = reason.strip()
@@ -225,7 +233,8 @@ def project_fire(*, project: VideoProject, user, name: str, reason: str = "") ->
 # --- deliverables ---------------------------------------------------------------------------
 
 
-def _check_producer(project: VideoProject, user):
+def require_producer(project: VideoProject, user):
+    """Deliverables are written by the producing unit (and the office, which may step in)."""
     if not (roles.is_office(user) or roles.is_unit_producer(user, project.unit_id)):
         raise Forbidden(_("Only the producing unit works on this project's deliverables."))
 
@@ -244,7 +253,7 @@ def deliverable_save(
 ) -> Deliverable:
     """Write a new version of a deliverable. ``base_version`` is the version the editor started
     from (0 for none): if someone saved meanwhile, the save is refused instead of overwriting."""
-    _check_producer(project, user)
+    require_producer(project, user)
     if kind not in EDITABLE_IN:
         raise Invalid(_("Unknown deliverable."))
     if project.state != EDITABLE_IN[kind]:
@@ -319,7 +328,7 @@ def _clean_shots(shots: list[dict]) -> list[dict]:
 @transaction.atomic
 def deliverable_submit(*, project: VideoProject, user, kind: str) -> Deliverable:
     """Submit the latest version for the office's review; submitting a cut enters panel review."""
-    _check_producer(project, user)
+    require_producer(project, user)
     if kind not in EDITABLE_IN or project.state != EDITABLE_IN[kind]:
         raise Conflict(_("Nothing to submit in this stage."))
     latest = project.deliverables.filter(kind=kind).order_by("-version").first()

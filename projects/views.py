@@ -106,6 +106,8 @@ def _detail_context(request, project, **extra):
         m.rag = schedule.status_of(due_on=m.due_on, done_on=m.done_on, warn_days=m.warn_days, today=today, calendar=calendar)
     offered = services.available_transitions(project, request.user)
     submitted = project.submitted_deliverable()
+    editable_kind = {State.SCRIPT: "script", State.STORYBOARD: "storyboard", State.PRODUCTION: "cut"}.get(project.state)
+    latest = project.deliverables.filter(kind=editable_kind).order_by("-version").first() if editable_kind else None
     context = {
         "project": project,
         "topic": project.topic,
@@ -117,7 +119,11 @@ def _detail_context(request, project, **extra):
         "submitted": submitted,
         "can_review": submitted is not None and roles.is_office(request.user),
         "can_edit": roles.is_office(request.user) or roles.is_unit_producer(request.user, project.unit_id),
-        "editable_kind": {State.SCRIPT: "script", State.STORYBOARD: "storyboard", State.PRODUCTION: "cut"}.get(project.state),
+        "editable_kind": editable_kind,
+        "latest_version": latest,
+        # A version under review is frozen; only a draft can be submitted.
+        "can_write": editable_kind is not None and not (latest and latest.status == Deliverable.Status.SUBMITTED),
+        "can_submit": latest is not None and latest.status == Deliverable.Status.DRAFT,
         "reason_form": ReasonForm(),
         "is_office": roles.is_office(request.user),
     }

@@ -146,6 +146,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Topics, projects, workflow transitions, deliverables and schedules.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # state, source and target all use the workflow's states: one enum in the schema.
+    "ENUM_NAME_OVERRIDES": {"ProjectStateEnum": "projects.models.workflow.State"},
 }
 
 # How many working days of slack before a milestone turns yellow, when its stage has no own value.

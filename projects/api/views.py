@@ -1,6 +1,7 @@
 """REST API. Same access helpers and services as the pages; refusals map to 400/403/409."""
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
@@ -70,6 +71,8 @@ class ProjectPlan(APIView):
     @extend_schema(request=s.PlanSerializer, responses=s.ProjectSerializer)
     def post(self, request, pk):
         project = access.get_project_for_user(request.user, pk)
+        if not roles.is_office(request.user):
+            raise Forbidden(_("Only the education office plans projects."))
         data = _valid(s.PlanSerializer, request)
         services.project_plan(project=project, user=request.user, **data)
         return Response(s.ProjectSerializer(project).data)
@@ -112,6 +115,7 @@ class ProjectDeliverables(APIView):
     @extend_schema(request=s.DeliverableWriteSerializer, responses=s.DeliverableSerializer)
     def post(self, request, pk):
         project = access.get_project_for_user(request.user, pk)
+        services.require_producer(project, request.user)
         data = _valid(s.DeliverableWriteSerializer, request)
         deliverable = services.deliverable_save(project=project, user=request.user, **data)
         return Response(s.DeliverableSerializer(deliverable).data, status=status.HTTP_201_CREATED)
@@ -128,6 +132,7 @@ class DeliverableSubmit(APIView):
     @extend_schema(request=s.SubmitSerializer, responses=s.DeliverableSerializer)
     def post(self, request, pk):
         project = access.get_project_for_user(request.user, pk)
+        services.require_producer(project, request.user)
         data = _valid(s.SubmitSerializer, request)
         deliverable = services.deliverable_submit(project=project, user=request.user, kind=data["kind"])
         return Response(s.DeliverableSerializer(deliverable).data)
@@ -144,7 +149,7 @@ class ProjectReviews(APIView):
     def post(self, request, pk):
         project = access.get_project_for_user(request.user, pk)
         if not roles.is_office(request.user):
-            raise Forbidden("Only the education office signs stage reviews.")
+            raise Forbidden(_("Only the education office signs stage reviews."))
         data = _valid(s.ReviewWriteSerializer, request)
         review = services.stage_review_record(
             project=project,

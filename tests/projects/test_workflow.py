@@ -51,8 +51,7 @@ def test_it_refuses_approval_by_a_producer(make_project, producer_a, office):
 
 def test_it_refuses_approval_before_planning(make_project, office):
     project = make_project()
-    error = refused(Conflict, services.project_fire, project, user=office, name="approve")
-    assert "deadline" in str(error.message)
+    refused(Conflict, services.project_fire, project, user=office, name="approve")
 
 
 def test_it_refuses_approving_twice(make_project, office):

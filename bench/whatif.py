@@ -4,9 +4,11 @@ They prototype fixes proposed for the app, so the report can show what they woul
 
 * ``list_index``: the list's page query (ORDER BY created_at DESC, id DESC LIMIT 50 [OFFSET n])
   before and after an index on ``(created_at DESC, id DESC)``; the index is dropped again.
-* ``dashboard_in_sql``: red/yellow/awaiting-review computed in SQL (a subquery for each open
-  project's next open milestone; a per-``warn_days`` cut-off date computed from the work calendar),
-  fetching only ``limit`` rows per section, checked against the view's own Python computation.
+* ``dashboard_bounded``: the dashboard's late / at-risk / awaiting-review sections without loading
+  every open project: one query for the open milestones due on or before the last date that can
+  still be yellow (``(project_id, due_on, warn_days)`` tuples, no model instances), classified with
+  the app's own ``schedule.status_of``; awaiting review = a submitted deliverable exists (SQL
+  ``EXISTS``); then only ``limit`` full rows per section. Checked against the view's own result.
 
 This is a prototype of a proposal, not app code: if the view changes, this may drift.
 Import only after ``django.setup()``.
@@ -17,7 +19,7 @@ import statistics
 import time
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 
 from projects import access, schedule, views
@@ -70,7 +72,7 @@ def yellow_cutoff(today: dt.date, calendar: schedule.WorkCalendar, warn_days: in
                 return day - dt.timedelta(days=1)
 
 
-def dashboard_in_sql(user, limit=50) -> dict:
+def dashboard_bounded(user, limit=50) -> dict:
     today, calendar = timezone.localdate(), schedule.WorkCalendar.load()
 
     # The view's way: every open project and its milestones into Python.
@@ -81,37 +83,48 @@ def dashboard_in_sql(user, limit=50) -> dict:
     py_warn = {p.pk for p in rows if p.rag == schedule.YELLOW}
     py_awaiting = sum(1 for p in rows if p.state in GATE_KIND)
 
-    # The proposal: classify in SQL, count in SQL, fetch only `limit` rows per section.
+    # The proposal. Only a milestone due on or before the latest yellow cut-off can make a project
+    # red or yellow, and if a project's next open milestone is due after it, so are all its open
+    # milestones: so the first row per project of this small set is that project's next milestone.
     t0 = time.perf_counter()
-    next_open = Milestone.objects.filter(project=OuterRef("pk"), done_on__isnull=True).order_by("due_on", "pk")
-    open_qs = access.projects_visible_to(user).filter(state__in=OPEN_STATES).annotate(
-        next_due=Subquery(next_open.values("due_on")[:1]), next_warn=Subquery(next_open.values("warn_days")[:1])
+    visible = access.projects_visible_to(user)
+    max_warn = Milestone.objects.aggregate(m=Max("warn_days"))["m"] or 0
+    horizon = yellow_cutoff(today, calendar, max_warn)
+    candidates = (
+        Milestone.objects.filter(project__in=visible.filter(state__in=OPEN_STATES).values("pk"), done_on__isnull=True, due_on__lte=horizon)
+        .order_by("project_id", "due_on", "pk")
+        .values_list("project_id", "due_on", "warn_days")
     )
-    late = open_qs.filter(next_due__lt=today)
-    yellow = Q(pk__in=[])
-    for warn_days in Milestone.objects.order_by().values_list("warn_days", flat=True).distinct():
-        yellow |= Q(next_warn=warn_days, next_due__lte=yellow_cutoff(today, calendar, warn_days))
-    warn = open_qs.filter(next_due__gte=today).filter(yellow)
+    next_due = {}
+    for project_id, due_on, warn_days in candidates:
+        next_due.setdefault(project_id, (due_on, warn_days))
+    late, warn = [], []
+    for project_id, (due_on, warn_days) in next_due.items():
+        rag = schedule.status_of(due_on=due_on, done_on=None, warn_days=warn_days, today=today, calendar=calendar)
+        (late if rag == schedule.RED else warn if rag == schedule.YELLOW else []).append((due_on, project_id))
     submitted = Q(pk__in=[])
     for state, kind in GATE_KIND.items():
         submitted |= Q(state=state) & Exists(Deliverable.objects.filter(project=OuterRef("pk"), kind=kind, status="submitted"))
-    awaiting = access.projects_visible_to(user).filter(submitted)
-    counts = {"late": late.count(), "warn": warn.count(), "awaiting": awaiting.count()}
+    awaiting = visible.filter(submitted)
+    n_awaiting = awaiting.count()
 
-    def first(qs, *order):
-        ids = qs.order_by(*order).values("pk")[:limit]
-        page = views._project_rows(user).filter(pk__in=ids).annotate(next_due=Subquery(next_open.values("due_on")[:1]))
-        return views._with_schedule_status(list(page.order_by(*order)), today, calendar)
+    def fetch(ids):
+        order = {pk: i for i, pk in enumerate(ids)}
+        page = views._with_schedule_status(list(views._project_rows(user).filter(pk__in=ids)), today, calendar)
+        return sorted(page, key=lambda p: order[p.pk])
 
-    late_rows, warn_rows, awaiting_rows = first(late, "next_due", "pk"), first(warn, "next_due", "pk"), first(awaiting, "-created_at", "-pk")
+    late_rows = fetch([pk for _, pk in sorted(late)[:limit]])
+    warn_rows = fetch([pk for _, pk in sorted(warn)[:limit]])
+    awaiting_rows = views._with_schedule_status(list(views._project_rows(user).filter(submitted).order_by("-created_at", "-pk")[:limit]), today, calendar)
     sql_ms = 1000 * (time.perf_counter() - t0)
 
     return {
         "python_ms": py_ms,
         "sql_ms": sql_ms,
+        "candidates": len(next_due),
         "python": {"late": len(py_late), "warn": len(py_warn), "awaiting": py_awaiting},
-        "sql": counts,
-        "same_sets": set(late.values_list("pk", flat=True)) == py_late and set(warn.values_list("pk", flat=True)) == py_warn,
+        "sql": {"late": len(late), "warn": len(warn), "awaiting": n_awaiting},
+        "same_sets": {pk for _, pk in late} == py_late and {pk for _, pk in warn} == py_warn,
         "rows_ok": all(p.rag == schedule.RED for p in late_rows) and all(p.rag == schedule.YELLOW for p in warn_rows)
         and all(p.submitted_deliverable() is not None for p in awaiting_rows),
         "fetched": len(late_rows) + len(warn_rows) + len(awaiting_rows),

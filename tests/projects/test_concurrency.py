@@ -10,6 +10,28 @@ from projects import services
 from projects.errors import Conflict
 from projects.models import ProjectTransition, State, VideoProject
 
+needs_postgres = pytest.mark.skipif(
+    "connection.vendor != 'postgresql'",
+    reason="needs real concurrent transactions: runs on PostgreSQL (DATABASE_URL), as CI does",
+)
+
+
+def race(*jobs):
+    """Run each job in its own thread and connection; ``ready()`` inside a job waits for the others."""
+    barrier = threading.Barrier(len(jobs))
+
+    def run(job):
+        try:
+            job(lambda: barrier.wait(timeout=10))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+
 
 def test_a_transition_on_a_stale_copy_is_refused_and_changes_nothing(make_project, office, organiser):
     project = make_project(State.APPROVED)
@@ -22,33 +44,25 @@ def test_a_transition_on_a_stale_copy_is_refused_and_changes_nothing(make_projec
     assert not ProjectTransition.objects.filter(project=project, name="cancel").exists()
 
 
+@needs_postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_racing_transitions_exactly_one_wins(make_project, office, organiser):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs real concurrent transactions: runs on PostgreSQL (DATABASE_URL), as CI does")
     project = make_project(State.APPROVED)
-    barrier = threading.Barrier(2)
     outcomes = {}
 
     def fire(who, name, reason):
-        try:
+        def job(ready):
             copy = VideoProject.objects.get(pk=project.pk)
-            barrier.wait(timeout=10)
-            services.project_fire(project=copy, user=who, name=name, reason=reason)
-            outcomes[name] = "won"
-        except Conflict as exc:
-            outcomes[name] = f"conflict: {exc.message}"
-        finally:
-            connections.close_all()
+            ready()  # both copies are read before either writes
+            try:
+                services.project_fire(project=copy, user=who, name=name, reason=reason)
+                outcomes[name] = "won"
+            except Conflict as exc:
+                outcomes[name] = f"conflict: {exc.message}"
 
-    threads = [
-        threading.Thread(target=fire, args=(organiser, "start_screening", "")),
-        threading.Thread(target=fire, args=(office, "cancel", "撤销")),
-    ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
+        return job
+
+    race(fire(organiser, "start_screening", ""), fire(office, "cancel", "撤销"))
     assert sorted(v.split(":")[0] for v in outcomes.values()) == ["conflict", "won"], outcomes
     winner = next(name for name, v in outcomes.items() if v == "won")
     project.refresh_from_db()
@@ -56,32 +70,24 @@ def test_two_racing_transitions_exactly_one_wins(make_project, office, organiser
     assert list(ProjectTransition.objects.filter(project=project, source=State.APPROVED).values_list("name", flat=True)) == [winner]
 
 
+@needs_postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_api_answers_409_to_the_loser(make_project, office, organiser):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs real concurrent transactions: runs on PostgreSQL (DATABASE_URL), as CI does")
     project = make_project(State.APPROVED)
-    barrier = threading.Barrier(2)
     statuses = []
 
     # Both ask for the same step: whichever request reads second finds it stale or already done.
-    def post(user, body):
-        client = APIClient()
-        client.force_authenticate(user)
-        barrier.wait(timeout=10)
-        response = client.post(f"/api/projects/{project.pk}/transitions/", body, format="json")
-        statuses.append((response.status_code, response.json().get("detail", "")))
-        connections.close_all()
+    def post(user):
+        def job(ready):
+            client = APIClient()
+            client.force_authenticate(user)
+            ready()
+            response = client.post(f"/api/projects/{project.pk}/transitions/", {"name": "start_screening"}, format="json")
+            statuses.append((response.status_code, response.json().get("detail", "")))
 
-    threads = [
-        threading.Thread(target=post, args=(organiser, {"name": "start_screening"})),
-        threading.Thread(target=post, args=(office, {"name": "start_screening"})),
-    ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    codes = sorted(code for code, _ in statuses)
-    assert codes == [200, 409], statuses
+        return job
+
+    race(post(organiser), post(office))
+    assert sorted(code for code, _ in statuses) == [200, 409], statuses
     assert all(detail for code, detail in statuses if code == 409)
     assert ProjectTransition.objects.filter(project=project, name="start_screening").count() == 1

@@ -330,6 +330,18 @@ def report(info, sizes_stats, dash_detail, plans, load_stats, what, args, seed_l
             f"time ×{b['ms'] / a['ms']:.1f} ({a['ms']:.0f} → {b['ms']:.0f} ms), bytes ×{b['bytes'] / a['bytes']:.1f}, "
             f"rows {a['rows']} → {b['rows']}."
         )
+    constant = all(len({stats[label]["queries"] for _, stats in sizes_stats}) == 1 for label, _ in PAGES)
+    verdict = ["the number of SQL queries " + ("does not depend on the number of projects on any page (no N+1)" if constant
+               else "GROWS with the number of projects on some page (N+1: see the table)")]
+    for label, url in PAGES:
+        a, b = first[1][label], last[1][label]
+        scales = b["ms"] / a["ms"] > growth / 10 or b["bytes"] / a["bytes"] > growth / 10
+        verdict.append(f"`{url}` time ×{b['ms'] / a['ms']:.1f} and bytes ×{b['bytes'] / a['bytes']:.1f} for ×{growth:,.0f} projects: "
+                       + ("**grows with the number of projects**" if scales else "bounded"))
+    if any("TEMP B-TREE" in line or "Sort" in line for line in plans):
+        verdict.append("the list's page query sorts the whole visible table (no index serves ORDER BY created_at DESC, id DESC), "
+                       "so its SQL time grows with the table and with the page number")
+    lines.append("- **Verdict**: " + "; ".join(verdict) + ".")
     for size, d in dash_detail:
         lines.append(
             f"- Dashboard at {fmt_int(size)}: loads {fmt_int(d['open'])} open projects and {fmt_int(d['milestones'])} milestones "

@@ -8,7 +8,9 @@ weekend day is a working day (调休); listed holidays are non-working.
 import datetime as dt
 from dataclasses import dataclass
 
-from projects.models import Holiday, Stage
+from django.db.models import OuterRef, Q, Subquery
+
+from projects.models import Holiday, Milestone, Stage
 
 ONE_DAY = dt.timedelta(days=1)
 STAGE_ORDER = [Stage.SCRIPT, Stage.STORYBOARD, Stage.PRODUCTION, Stage.PANEL_REVIEW]
@@ -49,6 +51,15 @@ class WorkCalendar:
             day = self.previous_workday(day)
         return day
 
+    def first_day_with_more_slack(self, today: dt.date, warn_days: int) -> dt.date:
+        """The earliest due date that leaves more than ``warn_days`` working days after ``today``:
+        a milestone due before it is yellow (or red), one due on or after it is green."""
+        day, count = today, 0
+        while count <= warn_days:
+            day += ONE_DAY
+            count += self.is_workday(day)
+        return day
+
     def workdays_after(self, today: dt.date, until: dt.date) -> int:
         """Working days left after ``today`` up to and including ``until``."""
         count, day = 0, today + ONE_DAY
@@ -84,6 +95,30 @@ def status_of(*, due_on: dt.date, done_on, warn_days: int, today: dt.date, calen
     if calendar.workdays_after(today, due_on) <= warn_days:
         return YELLOW
     return GREEN
+
+
+def with_next_milestone(projects):
+    """Annotate ``next_due`` and ``next_warn``: the earliest milestone not done decides the colour."""
+    pending = Milestone.objects.filter(project=OuterRef("pk"), done_on__isnull=True).order_by("due_on")
+    return projects.annotate(
+        next_due=Subquery(pending.values("due_on")[:1]), next_warn=Subquery(pending.values("warn_days")[:1])
+    )
+
+
+def filter_status(projects, status: str, *, today: dt.date, calendar: WorkCalendar):
+    """Projects (annotated by ``with_next_milestone``) whose colour is ``status``, in SQL, so the
+    office's late and at-risk lists cost the same at 100 or 100,000 projects."""
+    if status == RED:
+        return projects.filter(next_due__lt=today)
+    warn_values = Milestone.objects.filter(done_on__isnull=True).values_list("warn_days", flat=True).distinct()
+    yellow = Q(pk__in=[])
+    for warn in warn_values:
+        yellow |= Q(next_warn=warn, next_due__lt=calendar.first_day_with_more_slack(today, warn))
+    if status == YELLOW:
+        return projects.filter(yellow, next_due__gte=today)
+    if status == GREEN:
+        return projects.filter(next_due__gte=today).exclude(yellow)
+    raise ValueError(status)
 
 
 def next_open(milestones):

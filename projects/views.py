@@ -6,7 +6,7 @@ A refused action re-renders the page with the reason and the refusal's 4xx statu
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -20,6 +20,7 @@ from projects.icalendar import milestones_to_ics
 from projects.models import Deliverable, Genre, Milestone, State, TopicCall, Track, Unit
 from projects.models.workflow import GATE_KIND, OPEN_STATES
 
+STATUS_FILTERS = (schedule.RED, schedule.YELLOW, schedule.GREEN)
 LIST_FILTERS = {"state": "state", "track": "track__code", "genre": "genre__code", "unit": "unit__code"}
 
 PAGE_SIZE = 50
@@ -49,25 +50,35 @@ def _project_rows(user):
     )
 
 
+DASHBOARD_ROWS = 20
+
+
 @require_GET
 @login_required
 def dashboard(request):
+    """Counts per state, then the late, at-risk and waiting-for-review projects: each list is
+    filtered and cut in SQL, so the page costs the same at 100 or 100,000 projects."""
     today, calendar = timezone.localdate(), schedule.WorkCalendar.load()
     visible = access.projects_visible_to(request.user)
-    by_state = dict(visible.values_list("state").annotate(n=Count("pk")).values_list("state", "n"))
-    open_projects = _with_schedule_status(list(_project_rows(request.user).filter(state__in=OPEN_STATES)), today, calendar)
-    late = [p for p in open_projects if p.rag == schedule.RED]
-    warn = [p for p in open_projects if p.rag == schedule.YELLOW]
+    by_state = dict(visible.order_by().values_list("state").annotate(n=Count("pk")).values_list("state", "n"))
+    open_rows = schedule.with_next_milestone(_project_rows(request.user).filter(state__in=OPEN_STATES)).order_by("next_due", "pk")
+    late = schedule.filter_status(open_rows, schedule.RED, today=today, calendar=calendar)
+    warn = schedule.filter_status(open_rows, schedule.YELLOW, today=today, calendar=calendar)
+    sections = [("late", _("Late"), late), ("warn", _("At risk"), warn)]
+    if roles.is_office(request.user):
+        submitted = Deliverable.objects.filter(project=OuterRef("pk"), status=Deliverable.Status.SUBMITTED)
+        sections.insert(0, ("awaiting", _("Waiting for your review"), open_rows.filter(Exists(submitted), state__in=list(GATE_KIND))))
     calls = [c for c in TopicCall.objects.all()[:10] if c.is_open(today)] if (roles.is_producer(request.user) or roles.is_office(request.user)) else []
     return render(
         request,
         "projects/dashboard.html",
         {
             "states": [(value, label, by_state.get(value, 0)) for value, label in State.choices],
-            "late": late,
-            "warn": warn,
+            "sections": [
+                (key, title, rows.count(), _with_schedule_status(list(rows[:DASHBOARD_ROWS]), today, calendar))
+                for key, title, rows in sections
+            ],
             "open_calls": calls,
-            "awaiting_review": [p for p in open_projects if p.state in GATE_KIND and roles.is_office(request.user)],
             "today": today,
         },
     )
@@ -83,6 +94,9 @@ def project_list(request):
     if q := request.GET.get("q", "").strip():
         rows = rows.filter(topic__title__icontains=q)
         filters["q"] = q
+    if (status := request.GET.get("status", "")) in STATUS_FILTERS:
+        rows = schedule.filter_status(schedule.with_next_milestone(rows.filter(state__in=OPEN_STATES)), status, today=today, calendar=calendar)
+        filters["status"] = status
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     _with_schedule_status(page.object_list, today, calendar)
     return render(

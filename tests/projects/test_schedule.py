@@ -107,3 +107,20 @@ def test_moving_the_deadline_replans_and_keeps_what_is_done(make_project, office
     assert (panel.starts_on, panel.due_on) == (D(2026, 12, 14), D(2026, 12, 25))
     assert project.milestones.get(stage="script").done_on is not None
     assert project.milestones.get(stage="production").due_on == D(2026, 12, 11)
+
+
+@pytest.mark.parametrize("today", [D(2026, 12, 14), D(2026, 12, 15), D(2026, 12, 16), D(2026, 12, 18), D(2026, 12, 21)])
+def test_the_sql_filter_agrees_with_the_status_of_each_project(make_project, today):
+    Holiday.objects.create(date=D(2026, 12, 16), name="测试假日")
+    # In panel review the next open milestone is the deadline itself: Dec 18, 20, 22, … 28.
+    projects = [make_project(State.PANEL_REVIEW, title=f"选题{i}", deadline=DEADLINE + dt.timedelta(days=i * 2)) for i in range(6)]
+    calendar = schedule.WorkCalendar.load()
+    expected = {}
+    for p in projects:
+        m = schedule.next_open(p.milestones.all())
+        expected[p.pk] = schedule.status_of(due_on=m.due_on, done_on=None, warn_days=m.warn_days, today=today, calendar=calendar)
+    assert len(set(expected.values())) >= 2, expected  # each date mixes colours
+    annotated = schedule.with_next_milestone(type(projects[0]).objects.all())
+    for status in (schedule.RED, schedule.YELLOW, schedule.GREEN):
+        found = set(schedule.filter_status(annotated, status, today=today, calendar=calendar).values_list("pk", flat=True))
+        assert found == {pk for pk, s in expected.items() if s == status}, status

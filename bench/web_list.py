@@ -105,12 +105,20 @@ def drop_database(url: str):
 
 
 def render_stats(client, url, repeats):
-    """Queries, SQL time, median wall time, bytes and rows of one page (after one warm-up render)."""
+    """Queries, SQL time, median wall time, bytes, rows and model instances of one page.
+
+    A page that raises is recorded (``error``) instead of stopping the run.
+    """
     from django.db import connection
+    from django.db.models.signals import post_init
     from django.test.utils import CaptureQueriesContext
 
-    client.get(url)  # warm-up: template compile, caches
+    try:
+        client.get(url)  # warm-up: template compile, caches
+    except Exception as exc:  # noqa: BLE001 - report, don't crash
+        return {"error": f"{type(exc).__name__}: {str(exc).splitlines()[0][:160]}"}
     sql_seconds = [0.0]
+    instances = {}
 
     def timed(execute, sql, params, many, context):
         t0 = time.perf_counter()
@@ -119,10 +127,18 @@ def render_stats(client, url, repeats):
         finally:
             sql_seconds[0] += time.perf_counter() - t0
 
-    with CaptureQueriesContext(connection) as captured, connection.execute_wrapper(timed):
-        response = client.get(url)
+    def count_instance(sender, **kwargs):
+        instances[sender.__name__] = instances.get(sender.__name__, 0) + 1
+
+    post_init.connect(count_instance, weak=False)
+    try:
+        with CaptureQueriesContext(connection) as captured, connection.execute_wrapper(timed):
+            response = client.get(url)
+    finally:
+        post_init.disconnect(count_instance)
     queries = list(captured.captured_queries)  # copy now: the next request's reset_queries empties the log
-    assert response.status_code == 200, (url, response.status_code)
+    if response.status_code != 200:
+        return {"error": f"HTTP {response.status_code}"}
     body = response.content
     times = []
     for _ in range(repeats):
@@ -135,14 +151,43 @@ def render_stats(client, url, repeats):
         "ms": 1000 * statistics.median(times),
         "bytes": len(body),
         "rows": body.count(b"<tr data-project="),
+        "instances": instances,
         "sql": [q["sql"] for q in queries],
+        "body": body,
     }
 
 
 def dashboard_sections(body: bytes) -> dict:
-    """Row counts of the dashboard's 'Late (n)' and 'At risk (n)' headings (any language)."""
-    counts = re.findall(rb"<h2>[^<(]*\((\d+)\)</h2>", body)
-    return {"late": int(counts[0]) if counts else None, "warn": int(counts[1]) if len(counts) > 1 else None}
+    """The counts in the dashboard's section headings, e.g. ``<h2 id="late">Late (12)</h2>``.
+
+    Headings without an id are taken in page order as late, at risk (the older template)."""
+    found = re.findall(rb'<h2(?: id="(\w+)")?>[^<(]*\((\d+)\)</h2>', body)
+    if found and all(key for key, _ in found):
+        return {key.decode(): int(n) for key, n in found}
+    return dict(zip(["late", "warn"], (int(n) for _, n in found)))
+
+
+def reference_counts(user) -> dict:
+    """Late / at-risk / awaiting-review computed the slow, obvious way: every open project and its
+    milestones classified in Python with the app's own schedule functions. Used to check that the
+    dashboard's headings say the same, whatever the view does internally."""
+    from django.utils import timezone
+
+    from projects import schedule, views
+    from projects.models import Deliverable
+    from projects.models.workflow import GATE_KIND, OPEN_STATES
+
+    today, calendar = timezone.localdate(), schedule.WorkCalendar.load()
+    rows = views._with_schedule_status(list(views._project_rows(user).filter(state__in=OPEN_STATES)), today, calendar)
+    submitted = set(Deliverable.objects.filter(status="submitted").values_list("project_id", "kind"))
+    return {
+        "open": len(rows),
+        "milestones": sum(len(p.milestones.all()) for p in rows),
+        "late": sum(p.rag == schedule.RED for p in rows),
+        "warn": sum(p.rag == schedule.YELLOW for p in rows),
+        "gate": sum(p.state in GATE_KIND for p in rows),
+        "awaiting": sum(p.state in GATE_KIND and (p.pk, GATE_KIND[p.state]) in submitted for p in rows),
+    }
 
 
 # --- real server + load ---------------------------------------------------------------------------
@@ -307,46 +352,59 @@ def report(info, sizes_stats, dash_detail, plans, load_stats, what, args, seed_l
     lines = [f"### {'SQLite' if connection.vendor == 'sqlite' else 'PostgreSQL'}", "", f"Run: {info}.", ""]
     lines.append("Data: " + "; ".join(seed_log) + ".")
     lines += ["", "**Per request, in-process** (Django test Client, office user, DEBUG=false, median of "
-              f"{args.repeats} renders after a warm-up; SQL from CaptureQueriesContext):", ""]
-    lines.append("| projects | page | SQL queries | SQL execute ms | total ms | KiB | table rows |")
-    lines.append("|---:|---|---:|---:|---:|---:|---:|")
+              f"{args.repeats} renders after a warm-up, 3 at 10,000; SQL from CaptureQueriesContext; objects = model instances "
+              "created during the request, from post_init):", ""]
+    lines.append("| projects | page | SQL queries | SQL execute ms | total ms | KiB | table rows | objects |")
+    lines.append("|---:|---|---:|---:|---:|---:|---:|---:|")
     for size, stats in sizes_stats:
         for label, url in PAGES:
             s = stats[label]
+            if "error" in s:
+                lines.append(f"| {fmt_int(size)} | `{url}` | **error: {s['error']}** | | | | | |")
+                continue
+            objects = sum(s["instances"].values())
             lines.append(
-                f"| {fmt_int(size)} | `{url}` | {s['queries']} | {s['sql_ms']:.1f} | {s['ms']:.1f} | {s['bytes'] / 1024:.0f} | {s['rows']} |"
+                f"| {fmt_int(size)} | `{url}` | {s['queries']} | {s['sql_ms']:.1f} | {s['ms']:.1f} | {s['bytes'] / 1024:.0f} | {s['rows']} | {fmt_int(objects)} |"
             )
     lines.append("")
-    for label, _ in PAGES:
-        counts = [stats[label]["queries"] for _, stats in sizes_stats]
-        verdict = "constant" if len(set(counts)) == 1 else "NOT constant"
-        lines.append(f"- `{dict(PAGES)[label]}` query count across sizes: {' / '.join(map(str, counts))} → **{verdict}** in the number of projects.")
     first, last = sizes_stats[0], sizes_stats[-1]
     growth = last[0] / first[0]
-    for label, _ in PAGES:
-        a, b = first[1][label], last[1][label]
-        lines.append(
-            f"- `{dict(PAGES)[label]}` from {fmt_int(first[0])} to {fmt_int(last[0])} projects (×{growth:,.0f}): "
-            f"time ×{b['ms'] / a['ms']:.1f} ({a['ms']:.0f} → {b['ms']:.0f} ms), bytes ×{b['bytes'] / a['bytes']:.1f}, "
-            f"rows {a['rows']} → {b['rows']}."
-        )
-    constant = all(len({stats[label]["queries"] for _, stats in sizes_stats}) == 1 for label, _ in PAGES)
-    verdict = ["the number of SQL queries " + ("does not depend on the number of projects on any page (no N+1)" if constant
-               else "GROWS with the number of projects on some page (N+1: see the table)")]
+    verdict = []
     for label, url in PAGES:
-        a, b = first[1][label], last[1][label]
-        scales = b["ms"] / a["ms"] > growth / 10 or b["bytes"] / a["bytes"] > growth / 10
-        verdict.append(f"`{url}` time ×{b['ms'] / a['ms']:.1f} and bytes ×{b['bytes'] / a['bytes']:.1f} for ×{growth:,.0f} projects: "
-                       + ("**grows with the number of projects**" if scales else "bounded"))
+        ok = [(size, stats[label]) for size, stats in sizes_stats if "error" not in stats[label]]
+        failed = [size for size, stats in sizes_stats if "error" in stats[label]]
+        if failed:
+            verdict.append(f"`{url}` **fails** at {', '.join(fmt_int(n) for n in failed)} projects ({sizes_stats[[n for n, _ in sizes_stats].index(failed[0])][1][label]['error']})")
+        counts = [s["queries"] for _, s in ok]
+        if len(ok) >= 2:
+            (n0, a), (n1, b) = ok[0], ok[-1]
+            g = n1 / n0
+            limit = max(2.0, g ** 0.5)  # ×10 at ×100 projects: a bounded page doesn't drift that far
+            objects = (sum(b["instances"].values()) or 1) / (sum(a["instances"].values()) or 1)
+            scales = max(b["ms"] / a["ms"], b["bytes"] / a["bytes"], objects) > limit
+            verdict.append(
+                f"`{url}`: queries {' / '.join(map(str, counts))} (" + ("constant" if len(set(counts)) == 1 else "**NOT constant**")
+                + f"); time ×{b['ms'] / a['ms']:.1f} ({a['ms']:.0f} → {b['ms']:.0f} ms), bytes ×{b['bytes'] / a['bytes']:.1f}, "
+                f"objects {fmt_int(sum(a['instances'].values()))} → {fmt_int(sum(b['instances'].values()))} for ×{g:,.0f} projects: "
+                + ("**grows with the number of projects**" if scales else "bounded")
+            )
     if any("TEMP B-TREE" in line or "Sort" in line for line in plans):
         verdict.append("the list's page query sorts the whole visible table (no index serves ORDER BY created_at DESC, id DESC), "
                        "so its SQL time grows with the table and with the page number")
-    lines.append("- **Verdict**: " + "; ".join(verdict) + ".")
+    lines += [f"- {v}." for v in verdict]
     for size, d in dash_detail:
+        ref, head = d["reference"], d["headings"]
+        if not head:
+            lines.append(f"- Dashboard at {fmt_int(size)}: {fmt_int(ref['open'])} open projects, {fmt_int(ref['milestones'])} of their milestones; page failed.")
+            continue
+        agree = all(head.get(k) == ref[k] for k in head if k in ref)
+        shown = ", ".join(f"{k} {v}" for k, v in head.items())
         lines.append(
-            f"- Dashboard at {fmt_int(size)}: loads {fmt_int(d['open'])} open projects and {fmt_int(d['milestones'])} milestones "
-            f"into Python; renders {d['late']} late + {d['warn']} at-risk rows and {d['awaiting']} 'waiting for your review' rows "
-            f"({d['submitted']} of those actually have a submitted deliverable)."
+            f"- Dashboard at {fmt_int(size)}: {fmt_int(ref['open'])} open projects with {fmt_int(ref['milestones'])} milestones in the database; "
+            f"the request created {', '.join(f'{fmt_int(n)} {m}' for m, n in sorted(d['instances'].items(), key=lambda kv: -kv[1])[:3]) or 'no'} objects "
+            f"and rendered {d['rows']} table rows; headings say {shown}. Reference (every open project classified in Python): "
+            f"late {ref['late']}, at risk {ref['warn']}, awaiting review {ref['awaiting']} with a submitted deliverable "
+            f"({ref['gate']} in a gate state). Headings " + ("agree." if agree else "**DISAGREE** with the reference.")
         )
     if plans:
         lines += ["", "Query plan of the list's page query at the largest size (`/projects/`, ORDER BY created_at DESC, id DESC LIMIT 50):", "", "```"]
@@ -357,15 +415,17 @@ def report(info, sizes_stats, dash_detail, plans, load_stats, what, args, seed_l
             "",
             f"**Under concurrent load** at {fmt_int(sizes_stats[-1][0])} projects: `manage.py runserver --noreload` (threaded, DEBUG=false, "
             f"CONN_MAX_AGE=0 as the app defaults) on 127.0.0.1; {args.threads} client threads, new connection per request, "
-            f"at most {args.requests} requests or {args.max_seconds:.0f} s per page (whichever first), after 2 warm-up requests; "
-            f"logged in as the office user by session cookie. Baseline: `GET {BASELINE[1]}` on the same server.",
+            f"at most {args.requests} requests or {args.max_seconds:.0f} s per page (whichever first; requests in flight then still finish), "
+            f"after 2 warm-up requests; logged in as the office user by session cookie. Baseline: `GET {BASELINE[1]}` on the same server.",
             "",
             "| page | requests | errors | p50 ms | p95 ms | max ms | req/s | KiB | p50 / baseline p50 | p95 / baseline p95 |",
             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         base = load_stats[BASELINE[0]]
         for label, url in [BASELINE] + PAGES:
-            s = load_stats[label]
+            s = load_stats.get(label)
+            if s is None:
+                continue
             capped = " (time cap)" if s["capped"] else ""
             lines.append(
                 f"| `{url}` | {s['n']}{capped} | {s['errors']} | {s['p50']:.0f} | {s['p95']:.0f} | {s['max']:.0f} | {s['rps']:.1f} | "
@@ -375,17 +435,15 @@ def report(info, sizes_stats, dash_detail, plans, load_stats, what, args, seed_l
         ix, d = what["index"], what["dashboard"]
         lines += [
             "",
-            f"**What-if, on the throwaway database at {fmt_int(sizes_stats[-1][0])} projects** (bench/whatif.py; prototypes of the fixes proposed in bench/README.md):",
+            f"**What-if, on the throwaway database at {fmt_int(sizes_stats[-1][0])} projects** (bench/whatif.py; prototypes of fixes, see bench/README.md):",
             "",
             f"- List page query alone (select_related, no prefetch), median of 7: page 1 {ix['before']['page 1']:.1f} → {ix['after']['page 1']:.1f} ms, "
             f"page 50 {ix['before']['page 50']:.1f} → {ix['after']['page 50']:.1f} ms with an index on `(created_at DESC, id DESC)` "
             f"(plan then: `{ix['plan_after'].strip()}`).",
-            f"- Dashboard sections computed from one bounded milestone query ({fmt_int(d['candidates'])} (project, due, warn) tuples) plus an EXISTS count, "
-            f"50 full rows fetched per section: {d['sql_ms']:.0f} ms for counts + rows, "
-            f"against {d['python_ms']:.0f} ms just to load and classify the open projects in Python today (before rendering); "
-            f"same late and at-risk sets: {'yes' if d['same_sets'] else 'NO'}; counts late {d['sql']['late']}, at risk {d['sql']['warn']}, "
-            f"awaiting review {d['sql']['awaiting']} (today's page lists {d['python']['awaiting']} as awaiting review: every project in a gate state, "
-            f"submitted or not); fetched rows correct: {'yes' if d['rows_ok'] else 'NO'}.",
+            f"- Dashboard sections from one bounded milestone query ({fmt_int(d['candidates'])} (project, due, warn) tuples) plus an EXISTS count, "
+            f"50 full rows fetched per section: {d['sql_ms']:.0f} ms for counts + rows, against {d['python_ms']:.0f} ms to load and classify "
+            f"every open project in Python; same late and at-risk sets: {'yes' if d['same_sets'] else 'NO'} "
+            f"(late {d['sql']['late']}, at risk {d['sql']['warn']}, awaiting review {d['sql']['awaiting']}); fetched rows correct: {'yes' if d['rows_ok'] else 'NO'}.",
         ]
     lines += ["", f"Whole run: {total_s:.0f} s.", ""]
     return "\n".join(lines)
@@ -456,8 +514,6 @@ def run(args, sizes, tmpdir, env, began):
     print(f"migrate: {time.perf_counter() - t0:.1f} s", flush=True)
 
     import seedbulk
-    from projects.models import Deliverable, Milestone, VideoProject
-    from projects.models.workflow import GATE_KIND, OPEN_STATES
     from projects.views import _project_rows
 
     world = seedbulk.make_world()
@@ -480,24 +536,24 @@ def run(args, sizes, tmpdir, env, began):
         repeats = args.repeats if size < 10_000 else max(3, args.repeats - 2)
         stats = {label: render_stats(client, url, repeats) for label, url in PAGES}
         sizes_stats.append((size, stats))
-        body = client.get("/").content
-        sections = dashboard_sections(body)
-        open_qs = VideoProject.objects.filter(state__in=OPEN_STATES)
+        dashboard = stats["dashboard"]
         dash_detail.append((size, {
-            "open": open_qs.count(),
-            "milestones": Milestone.objects.filter(project__state__in=OPEN_STATES).count(),
-            "late": sections["late"], "warn": sections["warn"],
-            "awaiting": open_qs.filter(state__in=list(GATE_KIND)).count(),
-            "submitted": Deliverable.objects.filter(status="submitted", project__state__in=list(GATE_KIND)).values("project").distinct().count(),
+            "reference": reference_counts(world.office),
+            "headings": dashboard_sections(dashboard["body"]) if "error" not in dashboard else {},
+            "instances": dashboard.get("instances", {}),
+            "rows": dashboard.get("rows"),
         }))
         for label, url in PAGES:
             s = stats[label]
+            if "error" in s:
+                print(f"  {size:>6} {url:<22} ERROR {s['error']}", flush=True)
+                continue
             print(f"  {size:>6} {url:<22} queries={s['queries']:>3} sql={s['sql_ms']:8.1f} ms total={s['ms']:8.1f} ms "
-                  f"bytes={s['bytes']:>9,} rows={s['rows']}", flush=True)
+                  f"bytes={s['bytes']:>9,} rows={s['rows']} objects={s['instances']}", flush=True)
 
     # Evidence for the reader: the SQL of the largest dashboard, and the list's plan.
     with open(tmpdir / "dashboard-queries.txt", "w") as f:
-        for q in sizes_stats[-1][1]["dashboard"]["sql"]:
+        for q in sizes_stats[-1][1]["dashboard"].get("sql", []):
             f.write(q[:400] + ("…" if len(q) > 400 else "") + "\n")
     page_qs = _project_rows(world.office).order_by("-created_at", "-pk")[:50]
     try:
@@ -519,9 +575,9 @@ def run(args, sizes, tmpdir, env, began):
         with open(log_path, "w") as logfile:
             proc = start_server(server_env, port, logfile)
             try:
-                status, _, location = fetch(port, "/", cookie)
-                if status != 200:
-                    raise RuntimeError(f"session cookie not accepted: GET / -> {status} {location}")
+                status, _, location = fetch(port, "/projects/", cookie)
+                if status in (301, 302, 403):
+                    raise RuntimeError(f"session cookie not accepted: GET /projects/ -> {status} {location}")
                 for label, url in [BASELINE] + PAGES:
                     s = load(port, url, cookie, args.threads, args.requests, args.max_seconds)
                     load_stats[label] = s

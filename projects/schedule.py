@@ -105,14 +105,19 @@ def with_next_milestone(projects):
     )
 
 
+def pending_warn_days() -> list[int]:
+    """The few distinct warning thresholds in use; the yellow filter has one term per value."""
+    # order_by() drops the model's default ordering, which would defeat DISTINCT.
+    return list(Milestone.objects.filter(done_on__isnull=True).order_by().values_list("warn_days", flat=True).distinct())
+
+
 def filter_status(projects, status: str, *, today: dt.date, calendar: WorkCalendar):
     """Projects (annotated by ``with_next_milestone``) whose colour is ``status``, in SQL, so the
     office's late and at-risk lists cost the same at 100 or 100,000 projects."""
     if status == RED:
         return projects.filter(next_due__lt=today)
-    warn_values = Milestone.objects.filter(done_on__isnull=True).values_list("warn_days", flat=True).distinct()
     yellow = Q(pk__in=[])
-    for warn in warn_values:
+    for warn in pending_warn_days():
         yellow |= Q(next_warn=warn, next_due__lt=calendar.first_day_with_more_slack(today, warn))
     if status == YELLOW:
         return projects.filter(yellow, next_due__gte=today)

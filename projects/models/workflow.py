@@ -121,7 +121,8 @@ class VideoProject(ConcurrentTransitionMixin, models.Model):
         ordering = ["-created_at"]
         verbose_name = _("video project")
         verbose_name_plural = _("video projects")
-        permissions = [("view_all_projects", "Can see every unit's projects")]
+        # The project list pages newest first: an index serves ORDER BY … LIMIT without a sort.
+        indexes = [models.Index(fields=["-created_at", "-id"], name="project_newest_first")]
 
     def __str__(self) -> str:
         return self.topic.title

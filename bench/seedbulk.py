@@ -206,8 +206,10 @@ def add_projects(world: World, n: int, batch_size: int = 2000) -> dict:
                 if p.stage in done:
                     done_on = min(p.due_on - dt.timedelta(days=rng.randint(0, 4)), today)
                 milestones.append(Milestone(stage=p.stage, starts_on=p.starts_on, due_on=p.due_on, warn_days=p.warn_days, done_on=done_on))
+        upcoming = min((m for m in milestones if m.done_on is None), key=lambda m: m.due_on, default=None)
         projects.append(VideoProject(
             unit=unit, genre=genre, track=track, deadline=deadline, state=state, created_at=created,
+            next_due=upcoming.due_on if upcoming else None, next_warn=upcoming.warn_days if upcoming else None,
             origin=Origin.ASSIGNED if track.assigned_by_office else Origin.SELF_SELECTED,
         ))
         plans.append((state, reached, track, milestones, created, pitched_by))

@@ -120,12 +120,16 @@ def render_stats(client, url, repeats):
     sql_seconds = [0.0]
     instances = {}
 
+    timed_queries = []
+
     def timed(execute, sql, params, many, context):
         t0 = time.perf_counter()
         try:
             return execute(sql, params, many, context)
         finally:
-            sql_seconds[0] += time.perf_counter() - t0
+            took = time.perf_counter() - t0
+            sql_seconds[0] += took
+            timed_queries.append((sql, params, took))
 
     def count_instance(sender, **kwargs):
         instances[sender.__name__] = instances.get(sender.__name__, 0) + 1
@@ -153,6 +157,7 @@ def render_stats(client, url, repeats):
         "rows": body.count(b"<tr data-project="),
         "instances": instances,
         "sql": [q["sql"] for q in queries],
+        "sql_timed": timed_queries,
         "body": body,
     }
 
@@ -188,6 +193,33 @@ def reference_counts(user) -> dict:
         "gate": sum(p.state in GATE_KIND for p in rows),
         "awaiting": sum(p.state in GATE_KIND and (p.pk, GATE_KIND[p.state]) in submitted for p in rows),
     }
+
+
+def slowest_query(stats):
+    """The slowest SQL of a page's captured request; on PostgreSQL also its EXPLAIN ANALYZE
+    planning / execution / JIT times (JIT kicks in on high cost estimates, e.g. correlated subqueries)."""
+    from django.db import connection
+
+    if "error" in stats or not stats.get("sql_timed"):
+        return None
+    sql, params, seconds = max(stats["sql_timed"], key=lambda q: q[2])
+    out = {"ms": 1000 * seconds, "sql": sql[:160] + ("…" if len(sql) > 160 else "")}
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
+            plan = cur.fetchone()[0][0]
+        jit = plan.get("JIT", {}).get("Timing", {})
+        out["explain"] = (f"planning {plan['Planning Time']:.1f} ms, execution {plan['Execution Time']:.1f} ms"
+                          + (f", of which JIT {jit.get('Total', 0):.1f} ms ({plan['JIT']['Functions']} functions)" if jit else ", no JIT"))
+        if jit:
+            from django.db import transaction
+
+            with transaction.atomic(), connection.cursor() as cur:
+                cur.execute("SET LOCAL jit = off")
+                cur.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
+                plan = cur.fetchone()[0][0]
+            out["explain"] += f"; with jit=off: execution {plan['Execution Time']:.1f} ms"
+    return out
 
 
 # --- real server + load ---------------------------------------------------------------------------
@@ -346,7 +378,7 @@ def fmt_int(n):
     return f"{n:,}"
 
 
-def report(info, sizes_stats, dash_detail, plans, load_stats, what, args, seed_log, total_s):
+def report(info, sizes_stats, dash_detail, plans, slowest, load_stats, what, args, seed_log, total_s):
     from django.db import connection
 
     lines = [f"### {'SQLite' if connection.vendor == 'sqlite' else 'PostgreSQL'}", "", f"Run: {info}.", ""]
@@ -382,11 +414,14 @@ def report(info, sizes_stats, dash_detail, plans, load_stats, what, args, seed_l
             limit = max(2.0, g ** 0.5)  # ×10 at ×100 projects: a bounded page doesn't drift that far
             objects = (sum(b["instances"].values()) or 1) / (sum(a["instances"].values()) or 1)
             scales = max(b["ms"] / a["ms"], b["bytes"] / a["bytes"], objects) > limit
+            sql_scales = b["sql_ms"] / max(a["sql_ms"], 0.5) > limit and b["sql_ms"] > 20
             verdict.append(
                 f"`{url}`: queries {' / '.join(map(str, counts))} (" + ("constant" if len(set(counts)) == 1 else "**NOT constant**")
                 + f"); time ×{b['ms'] / a['ms']:.1f} ({a['ms']:.0f} → {b['ms']:.0f} ms), bytes ×{b['bytes'] / a['bytes']:.1f}, "
                 f"objects {fmt_int(sum(a['instances'].values()))} → {fmt_int(sum(b['instances'].values()))} for ×{g:,.0f} projects: "
                 + ("**grows with the number of projects**" if scales else "bounded")
+                + (f"; but its SQL time grows: ×{b['sql_ms'] / max(a['sql_ms'], 0.5):.0f} ({a['sql_ms']:.0f} → {b['sql_ms']:.0f} ms), "
+                   "**the SQL work is proportional to the number of projects**" if sql_scales else "")
             )
     if any("TEMP B-TREE" in line or "Sort" in line for line in plans):
         verdict.append("the list's page query sorts the whole visible table (no index serves ORDER BY created_at DESC, id DESC), "
@@ -406,6 +441,10 @@ def report(info, sizes_stats, dash_detail, plans, load_stats, what, args, seed_l
             f"late {ref['late']}, at risk {ref['warn']}, awaiting review {ref['awaiting']} with a submitted deliverable "
             f"({ref['gate']} in a gate state). Headings " + ("agree." if agree else "**DISAGREE** with the reference.")
         )
+    if slowest:
+        lines.append(f"- Slowest query of the dashboard at {fmt_int(last[0])}: {slowest['ms']:.1f} ms"
+                     + (f"; EXPLAIN ANALYZE: {slowest['explain']}" if slowest.get("explain") else "")
+                     + f" — `{slowest['sql']}`")
     if plans:
         lines += ["", "Query plan of the list's page query at the largest size (`/projects/`, ORDER BY created_at DESC, id DESC LIMIT 50):", "", "```"]
         lines += plans
@@ -437,9 +476,11 @@ def report(info, sizes_stats, dash_detail, plans, load_stats, what, args, seed_l
             "",
             f"**What-if, on the throwaway database at {fmt_int(sizes_stats[-1][0])} projects** (bench/whatif.py; prototypes of fixes, see bench/README.md):",
             "",
-            f"- List page query alone (select_related, no prefetch), median of 7: page 1 {ix['before']['page 1']:.1f} → {ix['after']['page 1']:.1f} ms, "
-            f"page 50 {ix['before']['page 50']:.1f} → {ix['after']['page 50']:.1f} ms with an index on `(created_at DESC, id DESC)` "
-            f"(plan then: `{ix['plan_after'].strip()}`).",
+            (f"- List page query alone (select_related, no prefetch), median of 7: an index already serves its order "
+             f"(`{ix['already'].strip()}`): page 1 {ix['now']['page 1']:.1f} ms, page 50 {ix['now']['page 50']:.1f} ms." if "already" in ix else
+             f"- List page query alone (select_related, no prefetch), median of 7: page 1 {ix['before']['page 1']:.1f} → {ix['after']['page 1']:.1f} ms, "
+             f"page 50 {ix['before']['page 50']:.1f} → {ix['after']['page 50']:.1f} ms with an index on `(created_at DESC, id DESC)` "
+             f"(plan then: `{ix['plan_after'].strip()}`)."),
             f"- Dashboard sections from one bounded milestone query ({fmt_int(d['candidates'])} (project, due, warn) tuples) plus an EXISTS count, "
             f"50 full rows fetched per section: {d['sql_ms']:.0f} ms for counts + rows, against {d['python_ms']:.0f} ms to load and classify "
             f"every open project in Python; same late and at-risk sets: {'yes' if d['same_sets'] else 'NO'} "
@@ -474,11 +515,17 @@ def write_results(path: Path, vendor: str, body: str):
 
 
 def main():
+    # On SIGTERM (e.g. `timeout`), unwind normally: stop the server, drop the throwaway database.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     args = parse_args()
     began = time.perf_counter()
     sizes = sorted(int(s) for s in args.sizes.split(","))
     tmpdir = Path(tempfile.mkdtemp(prefix="reelwork-bench-"))
-    database_url = prepare_database(args.database_url, tmpdir)
+    try:
+        database_url = prepare_database(args.database_url, tmpdir)
+    except BaseException:
+        shutil.rmtree(tmpdir, ignore_errors=True)
+        raise
     env = {
         "DATABASE_URL": database_url,
         "DEBUG": "false",
@@ -555,6 +602,9 @@ def run(args, sizes, tmpdir, env, began):
     with open(tmpdir / "dashboard-queries.txt", "w") as f:
         for q in sizes_stats[-1][1]["dashboard"].get("sql", []):
             f.write(q[:400] + ("…" if len(q) > 400 else "") + "\n")
+    slowest = slowest_query(sizes_stats[-1][1]["dashboard"])
+    if slowest:
+        print(f"slowest dashboard query: {slowest['ms']:.1f} ms {slowest.get('explain', '')}", flush=True)
     page_qs = _project_rows(world.office).order_by("-created_at", "-pk")[:50]
     try:
         plans = page_qs.explain().splitlines()
@@ -597,7 +647,7 @@ def run(args, sizes, tmpdir, env, began):
         what["dashboard"] = whatif.dashboard_bounded(world.office)
         print(f"what-if: {what}", flush=True)
 
-    text = report(machine_info(backend_label()), sizes_stats, dash_detail, plans, load_stats, what, args, seed_log,
+    text = report(machine_info(backend_label()), sizes_stats, dash_detail, plans, slowest, load_stats, what, args, seed_log,
                   time.perf_counter() - began)
     print()
     print(text)

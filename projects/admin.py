@@ -95,8 +95,14 @@ class TransitionInline(admin.TabularInline):
 
 
 class MilestoneInline(admin.TabularInline):
+    # Derived from the deadline and the genre's durations: change those, not the dates.
     model = Milestone
     extra = 0
+    can_delete = False
+    readonly_fields = ["stage", "starts_on", "due_on", "warn_days", "done_on"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(VideoProject)
@@ -105,7 +111,7 @@ class VideoProjectAdmin(admin.ModelAdmin):
     list_display = ["__str__", "unit", "state", "track", "genre", "deadline"]
     list_filter = ["state", "track", "genre", "unit"]
     search_fields = ["topic__title"]
-    readonly_fields = ["state", "topic"]
+    readonly_fields = ["state", "topic", "next_due"]
     inlines = [MilestoneInline, TransitionInline]
 
 

@@ -8,9 +8,10 @@ weekend day is a working day (调休); listed holidays are non-working.
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Q
 
-from projects.models import Holiday, Milestone, Stage
+from projects.models import Holiday, Stage, VideoProject
+from projects.models.workflow import OPEN_STATES
 
 ONE_DAY = dt.timedelta(days=1)
 STAGE_ORDER = [Stage.SCRIPT, Stage.STORYBOARD, Stage.PRODUCTION, Stage.PANEL_REVIEW]
@@ -97,23 +98,27 @@ def status_of(*, due_on: dt.date, done_on, warn_days: int, today: dt.date, calen
     return GREEN
 
 
-def with_next_milestone(projects):
-    """Annotate ``next_due`` and ``next_warn``: the earliest milestone not done decides the colour."""
-    pending = Milestone.objects.filter(project=OuterRef("pk"), done_on__isnull=True).order_by("due_on")
-    return projects.annotate(
-        next_due=Subquery(pending.values("due_on")[:1]), next_warn=Subquery(pending.values("warn_days")[:1])
-    )
-
-
 def pending_warn_days() -> list[int]:
     """The few distinct warning thresholds in use; the yellow filter has one term per value."""
     # order_by() drops the model's default ordering, which would defeat DISTINCT.
-    return list(Milestone.objects.filter(done_on__isnull=True).order_by().values_list("warn_days", flat=True).distinct())
+    return list(
+        VideoProject.objects.filter(next_warn__isnull=False).order_by().values_list("next_warn", flat=True).distinct()
+    )
+
+
+def refresh_next(project) -> None:
+    """Store the earliest open milestone on the project (call after milestones change)."""
+    upcoming = project.milestones.filter(done_on__isnull=True).order_by("due_on").first()
+    project.next_due = upcoming.due_on if upcoming else None
+    project.next_warn = upcoming.warn_days if upcoming else None
+    # update(), not save(): this is bookkeeping and must not race the state field.
+    type(project).objects.filter(pk=project.pk).update(next_due=project.next_due, next_warn=project.next_warn)
 
 
 def filter_status(projects, status: str, *, today: dt.date, calendar: WorkCalendar):
-    """Projects (annotated by ``with_next_milestone``) whose colour is ``status``, in SQL, so the
+    """Open projects whose colour is ``status``, as an indexed filter on ``next_due``, so the
     office's late and at-risk lists cost the same at 100 or 100,000 projects."""
+    projects = projects.filter(state__in=OPEN_STATES, next_due__isnull=False)
     if status == RED:
         return projects.filter(next_due__lt=today)
     yellow = Q(pk__in=[])

@@ -48,6 +48,12 @@ EDITABLE_IN = {"script": State.SCRIPT, "storyboard": State.STORYBOARD, "cut": St
 # --- topics -----------------------------------------------------------------------------------
 
 
+def topic_similar(*, title: str, exclude_pk: int | None = None) -> list[similarity.Match]:
+    """The earlier topics a title resembles, best first (a preview: nothing is stored)."""
+    earlier = Topic.objects.exclude(pk=exclude_pk).values_list("pk", "title")
+    return similarity.closest(title.strip(), earlier) if title.strip() else []
+
+
 @transaction.atomic
 def topic_pitch(
     *,
@@ -72,8 +78,7 @@ def topic_pitch(
     if not title or not logline:
         raise Invalid(_("A topic needs a title and a logline."))
 
-    earlier = Topic.objects.values_list("pk", "title")
-    matches = similarity.closest(title, earlier)
+    matches = topic_similar(title=title)
     topic = Topic.objects.create(
         call=call,
         unit=unit,
@@ -128,6 +133,7 @@ def schedule_rebuild(*, project: VideoProject) -> list[Milestone]:
     """Replan every milestone back from the deadline, keeping what is already done."""
     if project.deadline is None:
         project.milestones.all().delete()
+        schedule.refresh_next(project)
         return []
     skipped = {"script", "storyboard"} if project.track.skips_preproduction else set()
     durations = {
@@ -143,6 +149,7 @@ def schedule_rebuild(*, project: VideoProject) -> list[Milestone]:
             stage=p.stage,
             defaults={"starts_on": p.starts_on, "due_on": p.due_on, "warn_days": p.warn_days, "done_on": done.get(p.stage)},
         )
+    schedule.refresh_next(project)
     return list(project.milestones.all())
 
 
@@ -206,6 +213,9 @@ def _update_milestones(project: VideoProject, name: str):
         project.milestones.filter(stage=MILESTONE_DONE_BY[name], done_on__isnull=True).update(done_on=today)
     elif name == "revise":
         project.milestones.filter(stage__in=["production", "panel_review"]).update(done_on=None)
+    else:
+        return
+    schedule.refresh_next(project)
 
 
 @transaction.atomic

@@ -61,7 +61,7 @@ def dashboard(request):
     today, calendar = timezone.localdate(), schedule.WorkCalendar.load()
     visible = access.projects_visible_to(request.user)
     by_state = dict(visible.order_by().values_list("state").annotate(n=Count("pk")).values_list("state", "n"))
-    open_rows = schedule.with_next_milestone(_project_rows(request.user).filter(state__in=OPEN_STATES)).order_by("next_due", "pk")
+    open_rows = _project_rows(request.user).filter(state__in=OPEN_STATES).order_by("next_due", "pk")
     late = schedule.filter_status(open_rows, schedule.RED, today=today, calendar=calendar)
     warn = schedule.filter_status(open_rows, schedule.YELLOW, today=today, calendar=calendar)
     sections = [("late", _("Late"), late), ("warn", _("At risk"), warn)]
@@ -95,7 +95,7 @@ def project_list(request):
         rows = rows.filter(topic__title__icontains=q)
         filters["q"] = q
     if (status := request.GET.get("status", "")) in STATUS_FILTERS:
-        rows = schedule.filter_status(schedule.with_next_milestone(rows.filter(state__in=OPEN_STATES)), status, today=today, calendar=calendar)
+        rows = schedule.filter_status(rows, status, today=today, calendar=calendar)
         filters["status"] = status
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     _with_schedule_status(page.object_list, today, calendar)

@@ -37,6 +37,14 @@ class SimilarSerializer(serializers.Serializer):
     score = serializers.FloatField()
 
 
+class SimilarPreviewSerializer(serializers.Serializer):
+    topic = serializers.IntegerField()
+    title = serializers.CharField()
+    score = serializers.FloatField()
+    unit = serializers.CharField()
+    year = serializers.IntegerField()
+
+
 class TopicSerializer(serializers.ModelSerializer):
     genre = serializers.SlugRelatedField(slug_field="code", queryset=Genre.objects.all())
     proposed_track = serializers.SlugRelatedField(slug_field="code", queryset=Track.objects.all())

@@ -5,6 +5,7 @@ from projects.api import views
 urlpatterns = [
     path("calls/", views.CallList.as_view(), name="api-calls"),
     path("topics/", views.TopicList.as_view(), name="api-topics"),
+    path("topics/similar/", views.TopicSimilar.as_view(), name="api-topic-similar"),
     path("topics/<int:pk>/", views.TopicDetail.as_view(), name="api-topic"),
     path("projects/", views.ProjectList.as_view(), name="api-projects"),
     path("projects/<int:pk>/", views.ProjectDetail.as_view(), name="api-project"),

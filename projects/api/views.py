@@ -2,7 +2,7 @@
 
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -39,6 +39,23 @@ class TopicList(generics.ListCreateAPIView):
         serializer.is_valid(raise_exception=True)
         topic = services.topic_pitch(user=request.user, **serializer.validated_data)
         return Response(self.get_serializer(topic).data, status=status.HTTP_201_CREATED)
+
+
+class TopicSimilar(APIView):
+    """GET ?title=…: the homogeneity check before pitching. Shows earlier topics' titles, unit
+    and year only, so producers can rephrase before they pitch (避免同质化)."""
+
+    @extend_schema(parameters=[OpenApiParameter("title", str, required=True)], responses=s.SimilarPreviewSerializer(many=True))
+    def get(self, request):
+        if not (roles.is_office(request.user) or roles.is_producer(request.user)):
+            raise Forbidden(_("Only producers and the office pitch topics."))
+        title = request.query_params.get("title", "")[:120]
+        matches = services.topic_similar(title=title)
+        topics = Topic.objects.select_related("unit", "call").in_bulk([m.key for m in matches])
+        return Response(
+            [{"topic": m.key, "title": m.text, "score": round(m.score, 2), "unit": topics[m.key].unit.name,
+              "year": topics[m.key].call.year} for m in matches]
+        )
 
 
 class TopicDetail(APIView):

@@ -116,13 +116,20 @@ class VideoProject(ConcurrentTransitionMixin, models.Model):
     state = FSMField(_("state"), default=State.TOPIC, choices=State.choices, protected=True, db_index=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # The earliest milestone not yet done, kept by projects.services whenever milestones change,
+    # so "late" and "at risk" are indexed filters rather than a subquery per project.
+    next_due = models.DateField(_("next milestone due"), null=True, blank=True, editable=False)
+    next_warn = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("video project")
         verbose_name_plural = _("video projects")
         # The project list pages newest first: an index serves ORDER BY … LIMIT without a sort.
-        indexes = [models.Index(fields=["-created_at", "-id"], name="project_newest_first")]
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="project_newest_first"),
+            models.Index(fields=["next_due"], name="project_next_due"),
+        ]
 
     def __str__(self) -> str:
         return self.topic.title

@@ -70,6 +70,7 @@ EXPECTED = {
     # reads
     "GET calls/":                                     row(200, 200, 200, 200, 200, 403),
     "GET topics/":                                    row(200, 200, 200, 200, 200, 403),
+    "GET topics/similar/?title=…":                    row(200, 200, 200, 403, 403, 403),
     "GET topics/<pk>/ [topic]":                       row(200, 200, 404, 404, 404, 403),
     "GET topics/<pk>/ [approved]":                    row(200, 200, 404, 404, 200, 403),
     "GET projects/":                                  row(200, 200, 200, 200, 200, 403),
@@ -236,6 +237,7 @@ def review(decision, comment="请修改开场。", stage="script", skip=0):
 REQUESTS = {
     "GET calls/": Req("GET", "api-calls", "topic", NONE),
     "GET topics/": Req("GET", "api-topics", "topic", NONE),
+    "GET topics/similar/?title=…": Req("GET", "api-topic-similar", "topic", NONE, body=lambda ctx: {"title": "红色管家"}),
     "GET topics/<pk>/ [topic]": Req("GET", "api-topic", "topic", TOPIC),
     "GET topics/<pk>/ [approved]": Req("GET", "api-topic", "approved", TOPIC),
     "GET projects/": Req("GET", "api-projects", "topic", NONE),
@@ -448,7 +450,7 @@ def test_api_access_matrix(request, build, name, role):
     before = snapshot(ctx.project)
 
     if req.method == "GET":
-        response = client.get(url)
+        response = client.get(url, req.body(ctx))
     else:
         response = client.post(url, req.body(ctx), format="json")
 

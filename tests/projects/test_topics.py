@@ -89,3 +89,16 @@ def test_the_pitch_form_refuses_another_units_id(client, producer_a, unit_b, cal
     )
     assert response.status_code == 400
     assert not Topic.objects.exists()
+
+
+def test_the_live_check_lists_similar_earlier_topics_without_storing_anything(client, producer_a, producer_b, unit_b, call, genre, panelist):
+    pitch(producer_b, call, unit_b, genre, "退役军人返乡创业带富一方")
+    client.force_login(producer_a)
+    response = client.get(reverse("api-topic-similar"), {"title": "退役军人党员回乡创业 带领乡亲致富"})
+    assert response.status_code == 200
+    [match] = response.json()
+    assert match["title"] == "退役军人返乡创业带富一方" and match["unit"] == "护国街道" and match["score"] >= 0.4
+    assert client.get(reverse("api-topic-similar"), {"title": "滇池湿地的守护者"}).json() == []
+    assert Topic.objects.count() == 1
+    client.force_login(panelist)
+    assert client.get(reverse("api-topic-similar"), {"title": "退役军人"}).status_code == 403

@@ -1,0 +1,543 @@
+"""Preview and technical-QC recipes on local files: one input path, one output directory.
+
+- ``fast_preview`` for browser-ready sources (``Probe.browser_ready``): fast-start remux without
+  re-encoding, poster and scrub sprite from keyframes only. Seconds, not minutes.
+- ``proxy_with_qc`` for everything else: ONE decode feeds the 720p H.264/AAC proxy and, through a
+  downscaled low-rate copy of the picture, the QC filters (EBU R128 loudness + true peak,
+  blackdetect, freezedetect, silencedetect).
+- ``qc_only`` gives browser-ready sources the same QC (one cheap decode, no encode).
+- ``hls`` packages a proxy into fMP4 HLS for screenings, without re-encoding.
+
+Video without sound: the proxy is video-only (no invented silent track). The QC report then has
+``integrated_lufs = true_peak_dbtp = None`` and ``findings()`` says the film has no sound; a fake
+silent track would only hide that and make every player download an empty audio stream.
+
+Everything returned is a plain dataclass; storing it is the caller's business.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import ffmpeg as ffmpeg_args  # ffmpeg-python: builds the argument lists
+from django.utils.translation import gettext_lazy as _
+
+from media import ffmpeg as ff
+from media.ffmpeg import Probe
+
+PROXY_LONG_SIDE, PROXY_SHORT_SIDE = 1280, 720
+PROXY_CRF = 23
+PROXY_PRESET = "veryfast"
+PROXY_AUDIO_BITRATE = "128k"
+POSTER_AT = 0.10  # of the duration
+SPRITE_COLUMNS = 10
+SPRITE_THUMB_BOX = 160  # thumbs fit a 160x160 box: 160x90 landscape, 90x160 portrait
+SPRITE_MAX_THUMBS = 100
+# QC looks at a small, low-rate copy of the picture: enough to see black and frozen frames, and it
+# keeps QC within a few per cent of the proxy encode (full-size frames cost ~+38 %).
+QC_WIDTH = 320
+QC_FPS = 5
+BLACK_MIN, FREEZE_MIN, SILENCE_MIN = 0.5, 1.0, 1.0  # detection floors (s); findings use Targets
+SILENCE_NOISE_DB = -50
+FREEZE_NOISE_DB = -60
+
+
+@dataclass(frozen=True)
+class SpriteLayout:
+    columns: int
+    rows: int
+    thumb_width: int
+    thumb_height: int
+    interval: float  # seconds between thumbs
+    count: int
+
+
+@dataclass(frozen=True)
+class RunStats:
+    """What the ffmpeg children cost: wall time of the recipe, summed CPU, largest peak RSS."""
+
+    elapsed: float = 0.0
+    cpu_seconds: float = 0.0
+    max_rss_kb: int = 0
+
+    def add(self, result: ff.RunResult) -> RunStats:
+        return RunStats(self.elapsed, self.cpu_seconds + result.cpu_seconds, max(self.max_rss_kb, result.max_rss_kb))
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str  # loudness, true_peak, black, silence, freeze, duration, resolution, fps, no_audio
+    severity: str  # "fail" or "warn"
+    start: float | None
+    end: float | None
+    message: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Targets:
+    """What a deliverable must meet. Defaults: EBU R128-style −24 ± 2 LUFS, true peak ≤ −1 dBTP."""
+
+    integrated_lufs: float = -24.0
+    lufs_tolerance: float = 2.0
+    max_true_peak_dbtp: float = -1.0
+    black_warn: float = 2.0
+    black_fail: float = 10.0
+    silence_warn: float = 3.0
+    silence_fail: float = 10.0
+    freeze_warn: float = 3.0
+    freeze_fail: float = 10.0
+    min_seconds: float | None = None
+    max_seconds: float | None = None
+    min_resolution: tuple[int, int] = (1280, 720)  # long side, short side (either orientation)
+    min_fps: float = 23.9
+    require_audio: bool = True
+
+
+@dataclass(frozen=True)
+class QCReport:
+    duration: float
+    width: int
+    height: int
+    fps: float
+    has_audio: bool
+    integrated_lufs: float | None  # None: no sound track
+    true_peak_dbtp: float | None  # None: no sound track, or digital silence
+    loudness_range_lu: float | None
+    black: list[tuple[float, float]] = field(default_factory=list)
+    silence: list[tuple[float, float]] = field(default_factory=list)
+    freeze: list[tuple[float, float]] = field(default_factory=list)
+
+    def findings(self, targets: Targets | None = None) -> list[Finding]:
+        """Everything outside ``targets``, in the active language. Passing = no "fail" finding."""
+        t = targets or Targets()
+        out: list[Finding] = []
+        if not self.has_audio:
+            if t.require_audio:
+                out.append(Finding("no_audio", "warn", None, None, str(_("The film has no sound track."))))
+        elif self.integrated_lufs is not None and abs(self.integrated_lufs - t.integrated_lufs) > t.lufs_tolerance:
+            out.append(Finding("loudness", "fail", None, None, str(_(
+                "Integrated loudness is %(value).1f LUFS; the target is %(target).0f ± %(tol).0f LUFS."
+            ) % {"value": self.integrated_lufs, "target": t.integrated_lufs, "tol": t.lufs_tolerance})))
+        if self.true_peak_dbtp is not None and self.true_peak_dbtp > t.max_true_peak_dbtp:
+            out.append(Finding("true_peak", "fail", None, None, str(_(
+                "True peak is %(value).1f dBTP; it must not exceed %(limit).1f dBTP."
+            ) % {"value": self.true_peak_dbtp, "limit": t.max_true_peak_dbtp})))
+        kinds = (
+            ("black", self.black, t.black_warn, t.black_fail, _("Black picture for %(len).1f s (%(span)s).")),
+            ("silence", self.silence, t.silence_warn, t.silence_fail, _("Silence for %(len).1f s (%(span)s).")),
+            ("freeze", self.freeze, t.freeze_warn, t.freeze_fail, _("Frozen picture for %(len).1f s (%(span)s).")),
+        )
+        for code, segments, warn, fail, text in kinds:
+            for start, end in segments:
+                length = end - start
+                if length > warn:
+                    severity = "fail" if length > fail else "warn"
+                    span = f"{_clock(start)}–{_clock(end)}"
+                    out.append(Finding(code, severity, start, end, str(text) % {"len": length, "span": span}))
+        if (t.min_seconds is not None and self.duration < t.min_seconds) or (
+            t.max_seconds is not None and self.duration > t.max_seconds
+        ):
+            out.append(Finding("duration", "fail", None, None, str(_(
+                "The film runs %(value)s; it must run between %(min)s and %(max)s."
+            ) % {"value": _clock(self.duration), "min": _clock(t.min_seconds or 0),
+                 "max": _clock(t.max_seconds) if t.max_seconds is not None else "∞"})))
+        long_side, short_side = max(self.width, self.height), min(self.width, self.height)
+        if long_side < t.min_resolution[0] or short_side < t.min_resolution[1]:
+            out.append(Finding("resolution", "fail", None, None, str(_(
+                "The picture is %(w)s×%(h)s; at least %(mw)s×%(mh)s is required."
+            ) % {"w": self.width, "h": self.height, "mw": t.min_resolution[0], "mh": t.min_resolution[1]})))
+        if self.fps < t.min_fps:
+            out.append(Finding("fps", "fail", None, None, str(_(
+                "The frame rate is %(value).2f fps; at least %(min).2f fps is required."
+            ) % {"value": self.fps, "min": t.min_fps})))
+        return out
+
+    def passed(self, targets: Targets | None = None) -> bool:
+        return not any(f.severity == "fail" for f in self.findings(targets))
+
+    def as_dict(self) -> dict:
+        """JSON-safe (lists, finite floats or None)."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Preview:
+    """Files in ``out_dir``: proxy.mp4, poster.jpg, sprite.jpg, sprite.vtt."""
+
+    proxy: Path
+    poster: Path
+    sprite: Path
+    vtt: Path
+    poster_size: tuple[int, int]
+    sprite_layout: SpriteLayout
+    remuxed: bool  # True: the source's own streams, fast-start; False: a new 720p encode
+    stats: RunStats
+
+
+@dataclass(frozen=True)
+class HLSPackage:
+    playlist: Path
+    init: Path
+    segments: list[Path]
+
+
+# ---------------------------------------------------------------- recipes
+
+
+def fast_preview(src, out_dir, probe: Probe, *, sprite_url: str | None = None) -> Preview:
+    """Browser-ready source → fast-start remux, poster and sprite + VTT; no re-encode, no full decode.
+
+    The three ffmpeg runs are independent and run side by side (remux is mostly I/O; poster and
+    sprite decode keyframes only).
+    """
+    src, out_dir = Path(src), Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    proxy = out_dir / "proxy.mp4"
+    inp = ffmpeg_args.input(str(src))
+    streams = [inp[str(probe.video_index)]] + ([inp[str(probe.audio_index)]] if probe.has_audio else [])
+    remux = ff.command(ffmpeg_args.output(
+        *streams, str(proxy), c="copy", movflags="+faststart", map_chapters="-1", f="mp4",
+    ))
+    with _Clock() as clock:
+        results = _parallel(
+            lambda: ff.run(remux, timeout=120 + probe.size / 5e6, duration=probe.duration, finish_timeout=60 + probe.size / 5e6),
+            lambda: _poster(src, out_dir, probe),
+            lambda: _sprite(src, out_dir, probe, sprite_url=sprite_url),
+        )
+    (_remux_result, (poster, poster_size, r_poster), (sprite, vtt, layout, r_sprite)) = results
+    stats = RunStats(clock.elapsed).add(_remux_result).add(r_poster).add(r_sprite)
+    return Preview(proxy, poster, sprite, vtt, poster_size, layout, True, stats)
+
+
+def proxy_with_qc(
+    src, out_dir, probe: Probe, on_progress: Callable[[float], None] | None = None, *, sprite_url: str | None = None
+) -> tuple[Preview, QCReport]:
+    """Any readable source → (previews, QC): a 720p H.264/AAC fast-start proxy + QC in one decode.
+
+    Poster and sprite come from the proxy afterwards (keyframes of a 720p stream: a fraction of a
+    second).
+
+    Rotation is applied (ffmpeg's autorotate), pixels made square, 10-bit and 4:2:2/4:4:4 converted
+    to 8-bit 4:2:0, interlaced sources deinterlaced, > 60 fps halved, > stereo downmixed.
+    ``on_progress`` gets 0..1 (the encode is ~97 % of it).
+    """
+    src, out_dir = Path(src), Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    proxy = out_dir / "proxy.mp4"
+    cmd = proxy_command(src, proxy, probe)
+    scaled = (lambda f: on_progress(0.97 * f)) if on_progress else None
+    with _Clock() as clock:
+        encoded = ff.run(cmd, timeout=300 + 10 * probe.duration, duration=probe.duration, on_progress=scaled,
+                         finish_timeout=120)
+        qc = parse_qc(encoded.stderr, probe)
+        proxy_probe = ff.probe(proxy)
+        (poster, poster_size, r_poster), (sprite, vtt, layout_, r_sprite) = _parallel(
+            lambda: _poster(proxy, out_dir, proxy_probe),
+            lambda: _sprite(proxy, out_dir, proxy_probe, sprite_url=sprite_url),
+        )
+    if on_progress:
+        on_progress(1.0)
+    stats = RunStats(clock.elapsed).add(encoded).add(r_poster).add(r_sprite)
+    return Preview(proxy, poster, sprite, vtt, poster_size, layout_, False, stats), qc
+
+
+def proxy_command(src, proxy, probe: Probe, *, qc: bool = True) -> list[str]:
+    """The ffmpeg command of ``proxy_with_qc``: one decode, split into the encode and (``qc``) the QC.
+
+    The picture is split after decoding: one branch is scaled to the proxy size and encoded, the
+    other goes to QC_WIDTH at QC_FPS for blackdetect + freezedetect; the sound is split into the
+    AAC encode and ebur128 + silencedetect. The QC branches end in a null output.
+    """
+    width, height = fit_size(probe, PROXY_LONG_SIDE, PROXY_SHORT_SIDE)
+    inp = ffmpeg_args.input(str(src))
+    video = inp[str(probe.video_index)]
+    if probe.interlaced:
+        video = video.filter("yadif", deint="interlaced")
+    fps = probe.fps
+    if fps > 60:
+        fps = fps / math.ceil(fps / 60)
+        video = video.filter("fps", round(fps, 3))
+    qc_streams = []
+    if qc:
+        split = video.split()
+        video, v_qc = split[0], split[1]
+        qc_streams.append(_qc_video(v_qc, probe))
+    encode_streams = [video.filter("scale", width, height).filter("setsar", 1).filter("format", "yuv420p")]
+    out_kwargs = {
+        "c:v": "libx264", "preset": PROXY_PRESET, "crf": PROXY_CRF, "pix_fmt": "yuv420p", "profile:v": "high",
+        "g": max(1, round(2 * (fps or 25))), "movflags": "+faststart", "map_chapters": "-1", "f": "mp4",
+    }
+    if probe.has_audio:
+        audio = inp[str(probe.audio_index)]
+        if qc:
+            asplit = audio.asplit()
+            audio, a_qc = asplit[0], asplit[1]
+            qc_streams.append(_qc_audio(a_qc, probe))
+        layout = {} if probe.audio_channels <= 2 else {"channel_layouts": "stereo"}
+        rates = {} if probe.audio_sample_rate in (44100, 48000) else {"sample_rates": "48000"}
+        if layout or rates:
+            audio = audio.filter("aformat", **layout, **rates)
+        encode_streams.append(audio)
+        out_kwargs.update({"c:a": "aac", "b:a": PROXY_AUDIO_BITRATE})
+    outputs = [ffmpeg_args.output(*encode_streams, str(proxy), **out_kwargs)]
+    if qc_streams:
+        outputs.append(ffmpeg_args.output(*qc_streams, "-", f="null"))
+    return ff.command(ffmpeg_args.merge_outputs(*outputs))
+
+
+def qc_only(src, probe: Probe, on_progress: Callable[[float], None] | None = None) -> QCReport:
+    """QC for a source that needs no proxy: one decode, no encode, the picture downscaled.
+
+    The decoder skips the loop filter: QC at 320 px can't see deblocking, and skipping it saves
+    ~8 % of an H.264 decode.
+    """
+    inp = ffmpeg_args.input(str(src), skip_loop_filter="all")
+    streams = [_qc_video(inp[str(probe.video_index)], probe)]
+    if probe.has_audio:
+        streams.append(_qc_audio(inp[str(probe.audio_index)], probe))
+    cmd = ff.command(ffmpeg_args.output(*streams, "-", f="null"))
+    result = ff.run(cmd, timeout=120 + 3 * probe.duration, duration=probe.duration, on_progress=on_progress)
+    return parse_qc(result.stderr, probe)
+
+
+def hls(proxy_path, out_dir, *, segment_seconds: int = 6) -> HLSPackage:
+    """Package a proxy (H.264/AAC MP4) as fMP4 HLS: index.m3u8, init.mp4, seg_00000.m4s, … (stream copy).
+
+    Segments are cut at keyframes (every 2 s in our encoded proxies; the source's own in a remux),
+    so they last ``segment_seconds`` or a little more.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    playlist = out_dir / "index.m3u8"
+    cmd = ff.command(ffmpeg_args.output(
+        ffmpeg_args.input(str(proxy_path)), str(playlist), c="copy", f="hls", hls_time=segment_seconds,
+        hls_playlist_type="vod", hls_segment_type="fmp4", hls_fmp4_init_filename="init.mp4",
+        hls_flags="independent_segments", hls_segment_filename=str(out_dir / "seg_%05d.m4s"),
+    ))
+    ff.run(cmd, timeout=120 + Path(proxy_path).stat().st_size / 5e6)
+    return HLSPackage(playlist, out_dir / "init.mp4", sorted(out_dir.glob("seg_*.m4s")))
+
+
+# ---------------------------------------------------------------- pieces
+
+
+def fit_size(probe: Probe, long_side: int, short_side: int) -> tuple[int, int]:
+    """Displayed size (rotation and pixel aspect applied) fitted in the box, never enlarged, even."""
+    w, h = probe.width * probe.sample_aspect_ratio, float(probe.height)
+    scale = min(1.0, long_side / max(w, h), short_side / min(w, h))
+    return max(2, round(w * scale / 2) * 2), max(2, round(h * scale / 2) * 2)
+
+
+def sprite_layout(duration: float, probe: Probe) -> SpriteLayout:
+    """One thumb every ``interval`` whole seconds, at most SPRITE_MAX_THUMBS, SPRITE_COLUMNS wide."""
+    interval = float(max(1, math.ceil(duration / SPRITE_MAX_THUMBS)))
+    # A last slice shorter than a tenth of the interval (AAC priming, a stray frame) joins the cue before.
+    count = max(1, math.ceil(duration / interval - 0.1))
+    tw, th = fit_size(probe, SPRITE_THUMB_BOX, SPRITE_THUMB_BOX)
+    columns = min(SPRITE_COLUMNS, count)
+    return SpriteLayout(columns, math.ceil(count / columns), tw, th, interval, count)
+
+
+def write_vtt(path: Path, layout: SpriteLayout, duration: float, sprite_url: str) -> None:
+    """WebVTT thumbnails index: one cue per thumb, ``sprite.jpg#xywh=x,y,w,h``, covering 0..duration."""
+    lines = ["WEBVTT", ""]
+    for i in range(layout.count):
+        start = i * layout.interval
+        end = duration if i == layout.count - 1 else min((i + 1) * layout.interval, duration)
+        if end <= start:
+            break
+        x, y = (i % layout.columns) * layout.thumb_width, (i // layout.columns) * layout.thumb_height
+        lines += [f"{_vtt_time(start)} --> {_vtt_time(end)}", f"{sprite_url}#xywh={x},{y},{layout.thumb_width},{layout.thumb_height}", ""]
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def _poster(src: Path, out_dir: Path, probe: Probe):
+    # Input seek to the keyframe at or before 10 %, decode keyframes only: one frame decoded.
+    poster = out_dir / "poster.jpg"
+    width, height = fit_size(probe, PROXY_LONG_SIDE, PROXY_SHORT_SIDE)
+
+    def build(keyframes_only):
+        extra = {"skip_frame": "nokey"} if keyframes_only else {}
+        inp = ffmpeg_args.input(str(src), ss=f"{probe.duration * POSTER_AT:.3f}", noaccurate_seek=None, **extra)
+        return ff.command(ffmpeg_args.output(
+            inp[str(probe.video_index)].filter("scale", width, height).filter("setsar", 1),
+            str(poster), **{"frames:v": 1, "q:v": 3, "update": 1},
+        ))
+
+    result = _keyframes_first(build, poster, timeout=120 + probe.duration)
+    return poster, (width, height), result
+
+
+def _sprite(src: Path, out_dir: Path, probe: Probe, *, sprite_url: str | None):
+    sprite, vtt = out_dir / "sprite.jpg", out_dir / "sprite.vtt"
+    layout = sprite_layout(probe.duration, probe)
+    # Keyframes only: no full decode. The last keyframe is cloned to the end so every cue has a
+    # thumb; fps picks one frame per interval from what is there.
+    pad = (layout.columns * layout.rows - layout.count + 2) * layout.interval
+
+    def build(keyframes_only):
+        inp = ffmpeg_args.input(str(src), **({"skip_frame": "nokey"} if keyframes_only else {}))
+        thumbs = (
+            inp[str(probe.video_index)]
+            .filter("tpad", stop_mode="clone", stop_duration=f"{pad:g}")
+            .filter("fps", f"1/{layout.interval:g}")
+            .filter("scale", layout.thumb_width, layout.thumb_height)
+            .filter("setsar", 1)
+            .filter("tile", f"{layout.columns}x{layout.rows}")
+        )
+        return ff.command(ffmpeg_args.output(thumbs, str(sprite), **{"frames:v": 1, "q:v": 4, "update": 1}))
+
+    result = _keyframes_first(build, sprite, timeout=120 + 2 * probe.duration, duration=probe.duration + pad)
+    write_vtt(vtt, layout, probe.duration, sprite_url or sprite.name)
+    return sprite, vtt, layout, result
+
+
+def _keyframes_first(build, output: Path, **run_kwargs) -> ff.RunResult:
+    """Run ``build(keyframes_only=True)``; if the decoder flagged no keyframe (some streams don't),
+    no image comes out: decode every frame instead."""
+    output.unlink(missing_ok=True)
+    result = ff.run(build(True), **run_kwargs)
+    if not output.exists() or output.stat().st_size == 0:
+        output.unlink(missing_ok=True)
+        result = ff.run(build(False), **run_kwargs)
+        if not output.exists():
+            raise ff.FFmpegError(f"ffmpeg wrote no {output.name}", stderr_tail=ff.tail(result.stderr))
+    return result
+
+
+def _qc_video(stream, probe: Probe):
+    width = min(QC_WIDTH, probe.width - probe.width % 2)
+    if probe.fps > QC_FPS:
+        stream = stream.filter("fps", QC_FPS)
+    return (
+        stream.filter("scale", width, -2, flags="fast_bilinear")
+        .filter("format", "yuv420p")
+        .filter("blackdetect", d=BLACK_MIN, pix_th=0.10)
+        .filter("freezedetect", n=f"{FREEZE_NOISE_DB}dB", d=FREEZE_MIN)
+    )
+
+
+def _qc_audio(stream, probe: Probe):
+    kwargs = {"peak": "true"}
+    if probe.audio_channels == 1:
+        kwargs["dualmono"] = "true"  # a mono track plays on both speakers
+    return stream.filter("ebur128", **kwargs).filter("silencedetect", n=f"{SILENCE_NOISE_DB}dB", d=SILENCE_MIN)
+
+
+_BLACK = re.compile(r"black_start:\s*(\S+)\s+black_end:\s*(\S+)")
+_SILENCE_START = re.compile(r"silence_start:\s*(\S+)")
+_SILENCE_END = re.compile(r"silence_end:\s*([-\d.]+)")
+_FREEZE_START = re.compile(r"freeze_start:\s*(\S+)")
+_FREEZE_END = re.compile(r"freeze_end:\s*(\S+)")
+_SUMMARY_I = re.compile(r"^\s*I:\s+(\S+) LUFS", re.M)
+_SUMMARY_LRA = re.compile(r"^\s*LRA:\s+(\S+) LU", re.M)
+_SUMMARY_PEAK = re.compile(r"True peak:\s*\n\s*Peak:\s+(\S+) dBFS")
+
+
+def parse_qc(stderr: str, probe: Probe) -> QCReport:
+    """The QC filters' log lines → QCReport. Segments still open at the end close at the duration."""
+    duration = probe.duration
+    black = [(_num(a), _num(b)) for a, b in _BLACK.findall(stderr)]
+    silence = _pairs(stderr, _SILENCE_START, _SILENCE_END, duration)
+    freeze = _pairs(stderr, _FREEZE_START, _FREEZE_END, duration)
+    # A black stretch is also "frozen"; report it once, as black.
+    freeze = [seg for seg in _subtract(freeze, black) if seg[1] - seg[0] >= FREEZE_MIN]
+    lufs = lra = peak = None
+    summary = stderr.rfind("Summary:")
+    if probe.has_audio and summary >= 0:
+        tail = stderr[summary:]
+        lufs = _finite(_SUMMARY_I.search(tail))
+        lra = _finite(_SUMMARY_LRA.search(tail))
+        peak = _finite(_SUMMARY_PEAK.search(tail))
+    return QCReport(
+        duration=duration, width=probe.width, height=probe.height, fps=probe.fps, has_audio=probe.has_audio,
+        integrated_lufs=lufs, true_peak_dbtp=peak, loudness_range_lu=lra,
+        black=black, silence=silence, freeze=freeze,
+    )
+
+
+def _pairs(text: str, start_re, end_re, duration: float) -> list[tuple[float, float]]:
+    events = sorted(
+        [(m.start(), "s", _num(m.group(1))) for m in start_re.finditer(text)]
+        + [(m.start(), "e", _num(m.group(1))) for m in end_re.finditer(text)]
+    )
+    out, start = [], None
+    for _pos, kind, value in events:
+        if kind == "s":
+            start = max(0.0, value)
+        elif start is not None:
+            out.append((round(start, 3), round(value, 3)))
+            start = None
+    if start is not None:
+        out.append((round(start, 3), round(duration, 3)))
+    return out
+
+
+def _subtract(segments, holes):
+    result = []
+    for start, end in segments:
+        pieces = [(start, end)]
+        for h_start, h_end in holes:
+            pieces = [
+                piece
+                for s, e in pieces
+                for piece in ((s, min(e, h_start)), (max(s, h_end), e))
+                if piece[1] - piece[0] > 1e-6
+            ]
+        result += pieces
+    return result
+
+
+def _num(text: str) -> float:
+    value = float(text)
+    return round(value, 3) if math.isfinite(value) else 0.0
+
+
+def _finite(match) -> float | None:
+    if not match:
+        return None
+    try:
+        value = float(match.group(1))
+    except ValueError:
+        return None
+    # ebur128 floors the integrated loudness of silence at −70 LUFS and reports its peak as −inf.
+    return value if math.isfinite(value) else None
+
+
+def _clock(seconds: float) -> str:
+    seconds = max(0.0, seconds)
+    m, s = divmod(seconds, 60)
+    return f"{int(m)}:{s:04.1f}"
+
+
+def _vtt_time(seconds: float) -> str:
+    ms = round(seconds * 1000)
+    h, rest = divmod(ms, 3_600_000)
+    m, rest = divmod(rest, 60_000)
+    s, ms = divmod(rest, 1000)
+    return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
+
+
+def _parallel(*jobs):
+    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+        futures = [pool.submit(job) for job in jobs]
+        return [f.result() for f in futures]
+
+
+class _Clock:
+    def __enter__(self):
+        self.started = time.monotonic()
+        return self
+
+    def __exit__(self, *exc):
+        self.elapsed = time.monotonic() - self.started
+        return False

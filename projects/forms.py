@@ -59,11 +59,6 @@ class ShotForm(forms.Form):
 ShotFormSet = forms.formset_factory(ShotForm, extra=3, can_delete=True, max_num=300)
 
 
-class CutForm(forms.Form):
-    base_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
-    note = forms.CharField(label=_("What changed in this cut"), widget=forms.Textarea(attrs={"rows": 3}))
-
-
 class ReviewForm(forms.Form):
     """The stage checklist: a pass/fail and a note per item, then a decision."""
 

@@ -260,12 +260,15 @@ def deliverable_save(
     narration: str = "",
     note: str = "",
     shots: list[dict] | None = None,
+    from_upload: bool = False,
 ) -> Deliverable:
     """Write a new version of a deliverable. ``base_version`` is the version the editor started
     from (0 for none): if someone saved meanwhile, the save is refused instead of overwriting."""
     require_producer(project, user)
     if kind not in EDITABLE_IN:
         raise Invalid(_("Unknown deliverable."))
+    if kind == "cut" and not from_upload:
+        raise Invalid(_("A cut is a video file: upload it on the project page."))
     if project.state != EDITABLE_IN[kind]:
         raise Conflict(
             _("The %(kind)s can be edited only while the project is in that stage; it is in “%(state)s”.")

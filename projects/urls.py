@@ -11,7 +11,6 @@ urlpatterns = [
     path("projects/<int:pk>/transitions/<slug:name>/", views.project_transition, name="project-transition"),
     path("projects/<int:pk>/script/", views.script_edit, name="script-edit"),
     path("projects/<int:pk>/storyboard/", views.storyboard_edit, name="storyboard-edit"),
-    path("projects/<int:pk>/cut/", views.cut_edit, name="cut-edit"),
     path("projects/<int:pk>/submit/<slug:kind>/", views.deliverable_submit, name="deliverable-submit"),
     path("projects/<int:pk>/versions/<int:version_pk>/", views.deliverable_detail, name="deliverable-detail"),
     path("projects/<int:pk>/review/", views.stage_review, name="stage-review"),

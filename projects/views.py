@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from projects import access, roles, schedule, services
 from projects.errors import ActionRefused
-from projects.forms import CutForm, PitchForm, PlanForm, ReasonForm, ReviewForm, ScriptForm, ShotFormSet, StoryboardHeaderForm
+from projects.forms import PitchForm, PlanForm, ReasonForm, ReviewForm, ScriptForm, ShotFormSet, StoryboardHeaderForm
 from projects.icalendar import milestones_to_ics
 from projects.models import Deliverable, Genre, Milestone, State, TopicCall, Track, Unit
 from projects.models.workflow import GATE_KIND, OPEN_STATES
@@ -129,7 +129,7 @@ def _detail_context(request, project, **extra):
         "milestones": milestones,
         "timeline": project.transitions.select_related("actor"),
         "offered": offered,
-        "deliverables": project.deliverables.select_related("author").prefetch_related("reviews__items__item", "reviews__reviewer"),
+        "deliverables": project.deliverables.select_related("author", "cut").prefetch_related("reviews__items__item", "reviews__reviewer"),
         "submitted": submitted,
         "can_review": submitted is not None and roles.is_office(request.user),
         "can_edit": roles.is_office(request.user) or roles.is_unit_producer(request.user, project.unit_id),
@@ -282,23 +282,6 @@ def storyboard_edit(request, pk):
         messages.success(request, _("Saved as version %(v)s.") % {"v": version.version})
         return redirect("project-detail", pk=project.pk)
     return render(request, "projects/storyboard_edit.html", context, status=400 if request.method == "POST" else 200)
-
-
-@require_http_methods(["GET", "POST"])
-@login_required
-def cut_edit(request, pk):
-    project = access.get_project_for_user(request.user, pk)
-    latest = _latest(project, "cut")
-    form = CutForm(request.POST or None, initial={"base_version": latest.version if latest else 0})
-    context = {"project": project, "form": form, "latest": latest, "kind": "cut"}
-    if request.method == "POST" and form.is_valid():
-        try:
-            version = services.deliverable_save(project=project, user=request.user, kind="cut", **form.cleaned_data)
-        except ActionRefused as exc:
-            return _refused(request, "projects/cut_edit.html", context, exc)
-        messages.success(request, _("Saved as version %(v)s.") % {"v": version.version})
-        return redirect("project-detail", pk=project.pk)
-    return render(request, "projects/cut_edit.html", context, status=400 if request.method == "POST" else 200)
 
 
 @require_POST

@@ -151,6 +151,11 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"ProjectStateEnum": "projects.models.workflow.State"},
 }
 
+# Cuts: the largest upload accepted, and the chunk size the browser sends.
+REELWORK_UPLOAD_MAX_BYTES = env_int("REELWORK_UPLOAD_MAX_BYTES", 50 * 1024**3)
+# Django reads request bodies of chunked uploads itself; allow one chunk plus headroom in memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2621440)
+
 # How many working days of slack before a milestone turns yellow, when its stage has no own value.
 SCHEDULE_DEFAULT_WARN_DAYS = env_int("SCHEDULE_DEFAULT_WARN_DAYS", 3)
 

@@ -159,9 +159,23 @@ def advance(project, producer, office, organiser):
 
 def submit_version(project, producer, kind):
     latest = project.deliverables.filter(kind=kind).order_by("-version").first()
-    services.deliverable_save(
+    saved = services.deliverable_save(
         project=project, user=producer, kind=kind, base_version=latest.version if latest else 0,
         script="开场：清晨的社区。", narration="在华山街道……", note="初稿",
         shots=[{"number": 1, "picture": "街道全景", "camera_movement": "航拍", "duration_seconds": 8}],
+        from_upload=kind == "cut",
     )
+    if kind == "cut":
+        processed_cut(saved)
     return services.deliverable_submit(project=project, user=producer, kind=kind)
+
+
+def processed_cut(deliverable, *, qc_passed=True):
+    """A cut row as the media pipeline leaves it, for tests about the workflow around cuts; the
+    pipeline itself runs for real in tests/media."""
+    from media.models import Cut
+
+    return Cut.objects.create(
+        deliverable=deliverable, original_key=f"cuts/{deliverable.project_id}/v{deliverable.version}/original/cut.mp4",
+        original_name="cut.mp4", size=1, sha256="0" * 64, status=Cut.Status.READY, progress=1.0, qc_passed=qc_passed,
+    )

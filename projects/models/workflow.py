@@ -71,9 +71,11 @@ def deliverable_submitted(project) -> bool:
     return project.submitted_deliverable() is not None
 
 
-@condition(_("Submit a cut version first."))
-def cut_submitted(project) -> bool:
-    return project.submitted_deliverable("cut") is not None
+@condition(_("The cut's previews must be ready and its technical QC passed, or waived by the office."))
+def cut_reviewable(project) -> bool:
+    deliverable = project.submitted_deliverable("cut")
+    cut = getattr(deliverable, "cut", None) if deliverable else None
+    return cut is not None and cut.reviewable
 
 
 @condition(_("The review found a veto item (political orientation) not passed: return the deliverable instead."))
@@ -206,7 +208,7 @@ class VideoProject(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=State.PRODUCTION,
         target=State.PANEL_REVIEW,
-        conditions=[cut_submitted],
+        conditions=[cut_reviewable],
         permission=office_or_unit_producer,
         custom={"label": _("Submit the cut for panel review"), "direct": False},
     )

@@ -47,7 +47,7 @@ from projects.models import (
     TopicCall,
     VideoProject,
 )
-from tests.conftest import submit_version
+from tests.conftest import processed_cut, submit_version
 
 ROLES = ["office", "own", "other", "panelist", "organiser", "anon"]
 ROLE_FIXTURE = {
@@ -369,7 +369,8 @@ def build(make_project, office, producer_a, call):
                 services.deliverable_submit(project=project, user=producer_a, kind="script")
         elif setup == "production_cut_draft":
             project = make_project(State.PRODUCTION)
-            services.deliverable_save(project=project, user=producer_a, kind="cut", base_version=0, note="粗剪")
+            cut = services.deliverable_save(project=project, user=producer_a, kind="cut", base_version=0, note="粗剪", from_upload=True)
+            processed_cut(cut)
         else:
             project = make_project(State(setup))
         project = VideoProject.objects.get(pk=project.pk)

@@ -181,3 +181,27 @@ def test_offered_transitions_match_role_and_state(make_project, office, producer
     assert [t.name for t in services.available_transitions(topic, producer_a)] == ["cancel"]
     approved = make_project(State.APPROVED, title="另一个选题")
     assert sorted(t.name for t in services.available_transitions(approved, organiser)) == ["start_screening"]
+
+
+def test_a_cut_goes_to_the_panel_only_when_qc_passed_or_was_waived(make_project, producer_a, office):
+    from media import services as media_services
+    from tests.conftest import processed_cut
+
+    project = make_project(State.PRODUCTION)
+    failing = processed_cut(
+        services.deliverable_save(project=project, user=producer_a, kind="cut", base_version=0, from_upload=True),
+        qc_passed=False,
+    )
+    refused(Conflict, services.deliverable_submit, project, user=producer_a, kind="cut")
+    with pytest.raises(Forbidden):
+        media_services.cut_waive_qc(cut=failing, user=producer_a, reason="赶时间")
+    with pytest.raises(Invalid):
+        media_services.cut_waive_qc(cut=failing, user=office, reason=" ")
+    media_services.cut_waive_qc(cut=failing, user=office, reason="响度略低，专家评审时一并提出")
+    services.deliverable_submit(project=project, user=producer_a, kind="cut")
+    assert VideoProject.objects.get(pk=project.pk).state == State.PANEL_REVIEW
+
+
+def test_a_cut_version_cannot_be_written_without_a_file(make_project, producer_a):
+    project = make_project(State.PRODUCTION)
+    refused(Invalid, services.deliverable_save, project, user=producer_a, kind="cut", base_version=0, note="只写说明")

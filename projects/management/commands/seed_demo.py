@@ -4,12 +4,17 @@ Safe to run twice: when the demo call exists it only prints the accounts again.
 """
 
 import datetime as dt
+import subprocess
+import tempfile
+from pathlib import Path
 
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from media import services as media_services
+from media.tasks import process_cut
 from projects import services
 from projects.models import ChecklistItem, Genre, Membership, Origin, State, TopicCall, Track, Unit
 
@@ -42,6 +47,8 @@ ORDER = [State.TOPIC, State.SCRIPT, State.STORYBOARD, State.PRODUCTION, State.PA
 
 class Command(BaseCommand):
     help = "Load demo data (units, accounts, a topic call and projects in every state)."
+
+    _clip = None
 
     def handle(self, *args, **options):
         year = timezone.localdate().year
@@ -106,10 +113,32 @@ class Command(BaseCommand):
         while project.state != target:
             self._step(project, producer, office, organiser)
 
+    def _upload_demo_cut(self, project, producer, office):
+        """A short clip made by ffmpeg, uploaded and processed like a real cut. It is too short and
+        too small for the genre, so QC fails and the office waives it, as it would for a rough cut."""
+        if self._clip is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="reelwork-demo-")
+            self._clip = Path(self._tmp.name) / "样片.mp4"
+            subprocess.run(
+                ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
+                 "-f", "lavfi", "-i", "testsrc2=d=4:s=640x360:r=25", "-f", "lavfi", "-i", "sine=f=440:d=4",
+                 "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(self._clip)],
+                check=True, timeout=120, stdin=subprocess.DEVNULL,
+            )
+        cut = media_services.cut_import(project=project, user=producer, path=self._clip, note="粗剪")
+        process_cut.call(cut.pk)
+        cut.refresh_from_db()
+        if not cut.qc_passed:
+            media_services.cut_waive_qc(cut=cut, user=office, reason="演示数据：样片为测试画面，技术指标豁免。")
+
     def _step(self, project, producer, office, organiser):
         state = project.state
-        if state in (State.SCRIPT, State.STORYBOARD, State.PRODUCTION):
-            kind = {State.SCRIPT: "script", State.STORYBOARD: "storyboard", State.PRODUCTION: "cut"}[state]
+        if state == State.PRODUCTION:
+            self._upload_demo_cut(project, producer, office)
+            services.deliverable_submit(project=project, user=producer, kind="cut")
+            return
+        if state in (State.SCRIPT, State.STORYBOARD):
+            kind = {State.SCRIPT: "script", State.STORYBOARD: "storyboard"}[state]
             services.deliverable_save(
                 project=project, user=producer, kind=kind, base_version=0,
                 script="【开场】清晨，社区广场。\n【主体】人物讲述与现场记录。\n【结尾】群众评价，点题。",
@@ -120,8 +149,6 @@ class Command(BaseCommand):
                 ],
             )
             services.deliverable_submit(project=project, user=producer, kind=kind)
-            if kind == "cut":
-                return
         if project.state in (State.SCRIPT, State.STORYBOARD, State.PANEL_REVIEW):
             items = ChecklistItem.objects.filter(stage=project.state, active=True)
             services.stage_review_record(

@@ -1,0 +1,40 @@
+"""Batch import: ``manage.py upload_cut <project id> <file> [--user NAME] [--note TEXT] [--wait]``."""
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from media import services
+from media.tasks import process_cut
+from projects.errors import ActionRefused
+from projects.models import VideoProject
+
+
+class Command(BaseCommand):
+    help = "Upload a video file as a new cut of a project (same checks as the browser upload)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("project", type=int)
+        parser.add_argument("file")
+        parser.add_argument("--user", default=None, help="account to upload as (default: the first office user)")
+        parser.add_argument("--note", default="", help="what changed in this cut")
+        parser.add_argument("--wait", action="store_true", help="process previews and QC now instead of in the worker")
+
+    def handle(self, *args, project, file, user, note, wait, **options):
+        try:
+            target = VideoProject.objects.get(pk=project)
+        except VideoProject.DoesNotExist:
+            raise CommandError(f"No project {project}.") from None
+        users = get_user_model().objects
+        account = users.filter(username=user).first() if user else users.filter(groups__name="office").first()
+        if account is None:
+            raise CommandError("No such user: pass --user with an existing account.")
+        try:
+            cut = services.cut_import(project=target, user=account, path=file, note=note)
+        except ActionRefused as exc:
+            raise CommandError(str(exc.message)) from None
+        except FileNotFoundError:
+            raise CommandError(f"No such file: {file}") from None
+        if wait:
+            process_cut.call(cut.pk)
+            cut.refresh_from_db()
+        self.stdout.write(f"cut {cut.pk}: version {cut.deliverable.version}, {cut.size} bytes, {cut.status}")

@@ -1,0 +1,107 @@
+"""Cuts (样片) and their uploads and renditions. A cut is one version of the film: the file behind a
+``Deliverable`` of kind "cut". Originals are never overwritten: each upload is a new version."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Upload(models.Model):
+    """A resumable upload in progress. Bytes land under ``uploads/<id>/``; the cut exists only
+    once every byte arrived and the checksum matched."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Uploading")
+        COMPLETE = "complete", _("Complete")
+        FAILED = "failed", _("Failed")
+        ABORTED = "aborted", _("Aborted")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    project = models.ForeignKey("projects.VideoProject", on_delete=models.CASCADE, related_name="uploads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    filename = models.CharField(_("file name"), max_length=255)
+    size = models.BigIntegerField(_("declared size"))
+    sha256 = models.CharField(_("declared SHA-256"), max_length=64)
+    received = models.BigIntegerField(_("bytes received"), default=0)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    note = models.TextField(_("what changed in this cut"), blank=True)
+    error = models.TextField(_("error"), blank=True)
+    s3_upload_id = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(_("started at"), default=timezone.now)
+    cut = models.OneToOneField("media.Cut", null=True, blank=True, on_delete=models.SET_NULL, related_name="upload")
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("upload")
+        verbose_name_plural = _("uploads")
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.received}/{self.size})"
+
+    @property
+    def partial_key(self) -> str:
+        return f"uploads/{self.pk}/data"
+
+
+class Cut(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        PROCESSING = "processing", _("Processing")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    deliverable = models.OneToOneField("projects.Deliverable", on_delete=models.CASCADE, related_name="cut")
+    original_key = models.CharField(max_length=500)
+    original_name = models.CharField(_("file name"), max_length=255)
+    size = models.BigIntegerField(_("size"))
+    sha256 = models.CharField(max_length=64)
+    subtitles_key = models.CharField(max_length=500, blank=True)
+    probe = models.JSONField(default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.QUEUED)
+    progress = models.FloatField(_("progress"), default=0.0)
+    failure = models.TextField(_("failure"), blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    qc = models.JSONField(_("technical QC"), default=dict, blank=True)
+    qc_passed = models.BooleanField(_("QC passed"), null=True)
+    qc_waived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    qc_waiver_reason = models.TextField(_("QC waiver reason"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("cut")
+        verbose_name_plural = _("cuts")
+
+    def __str__(self) -> str:
+        return f"{self.deliverable} {self.original_name}"
+
+    @property
+    def prefix(self) -> str:
+        return self.original_key.rsplit("/original/", 1)[0]
+
+    @property
+    def reviewable(self) -> bool:
+        """Previews ready and technical QC passed or waived: the cut may go to the panel."""
+        return self.status == self.Status.READY and (self.qc_passed or bool(self.qc_waiver_reason))
+
+
+class Rendition(models.Model):
+    class Kind(models.TextChoices):
+        PROXY = "proxy", _("Browser proxy")
+        POSTER = "poster", _("Poster")
+        SPRITE = "sprite", _("Scrub sprite")
+        THUMBS = "thumbs", _("Thumbnail index (WebVTT)")
+        HLS = "hls", _("HLS playlist")
+
+    cut = models.ForeignKey(Cut, on_delete=models.CASCADE, related_name="renditions")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    key = models.CharField(max_length=500)
+    size = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["cut", "kind"], name="rendition_unique")]

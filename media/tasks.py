@@ -1,0 +1,84 @@
+"""Background processing of cuts through Django's tasks API. Tasks take ids, tolerate a missing
+row, are safe to run twice (a conditional update claims the cut), and record why they failed."""
+
+import logging
+import tempfile
+import time
+from pathlib import Path
+
+from django.db import transaction
+from django.tasks import task
+
+from media import ffmpeg, pipeline, services, storage
+from media.models import Cut, Rendition
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 3
+# Timeouts and stalls are worth another try (a busy machine); a file ffmpeg cannot read is not.
+TRANSIENT = (ffmpeg.Timeout, ffmpeg.Stalled)
+
+
+@task()
+def process_cut(cut_id: int) -> str:
+    if not services.cut_claim(cut_id=cut_id):
+        return "skipped"
+    cut = Cut.objects.select_related("deliverable__project__genre").get(pk=cut_id)
+    try:
+        _process(cut)
+    except TRANSIENT as exc:
+        retry = cut.attempts < MAX_ATTEMPTS
+        Cut.objects.filter(pk=cut.pk).update(
+            status=Cut.Status.QUEUED if retry else Cut.Status.FAILED, failure=f"{exc.message}\n{exc.stderr_tail}"
+        )
+        if retry:
+            transaction.on_commit(lambda: process_cut.enqueue(cut.pk))
+        return "retry" if retry else "failed"
+    except ffmpeg.FFmpegError as exc:
+        Cut.objects.filter(pk=cut.pk).update(status=Cut.Status.FAILED, failure=f"{exc.message}\n{exc.stderr_tail}")
+        return "failed"
+    return "ready"
+
+
+def _process(cut: Cut) -> None:
+    last = [0.0]
+
+    def on_progress(fraction):
+        # At most one write a second: the progress bar polls, it needs no more.
+        if time.monotonic() - last[0] >= 1 or fraction >= 1:
+            last[0] = time.monotonic()
+            services.cut_progress(cut_id=cut.pk, fraction=fraction)
+
+    source = storage.local_path(key=cut.original_key)
+    with tempfile.TemporaryDirectory(prefix="reelwork-cut-") as tmp:
+        out = Path(tmp)
+        probe = ffmpeg.probe(source)
+        if probe.browser_ready:
+            # The WebVTT index names the sprite relative to itself: both are served side by side.
+            previews = pipeline.fast_preview(source, out, probe, sprite_url="sprite.jpg")
+            report = pipeline.qc_only(source, probe)
+        else:
+            previews, report = pipeline.proxy_with_qc(source, out, probe, on_progress=on_progress, sprite_url="sprite.jpg")
+        renditions = {
+            Rendition.Kind.PROXY: previews.proxy,
+            Rendition.Kind.POSTER: previews.poster,
+            Rendition.Kind.SPRITE: previews.sprite,
+            Rendition.Kind.THUMBS: previews.vtt,
+        }
+        stored = {}
+        for kind, path in renditions.items():
+            key = f"{cut.prefix}/{Path(path).name}"
+            storage.put_file(key=key, path=Path(path))
+            stored[kind] = (key, Path(path).stat().st_size)
+    genre = cut.deliverable.project.genre
+    findings = report.findings(pipeline.Targets(min_seconds=genre.target_minutes_min * 60, max_seconds=genre.target_minutes_max * 60))
+    with transaction.atomic():
+        for kind, (key, size) in stored.items():
+            Rendition.objects.update_or_create(cut=cut, kind=kind, defaults={"key": key, "size": size})
+        # Ready only now that every rendition is fully written.
+        Cut.objects.filter(pk=cut.pk).update(
+            status=Cut.Status.READY,
+            progress=1.0,
+            probe=probe.as_dict(),
+            qc={"report": report.as_dict(), "findings": [f.as_dict() for f in findings]},
+            qc_passed=not any(f.severity == "fail" for f in findings),
+        )

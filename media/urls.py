@@ -1,0 +1,12 @@
+from django.urls import path
+
+from media import views
+
+urlpatterns = [
+    path("projects/<int:pk>/uploads/", views.upload_start, name="upload-start"),
+    path("uploads/<uuid:upload_id>/", views.upload_chunk, name="upload-chunk"),
+    path("cuts/<int:pk>/", views.cut_detail, name="cut-detail"),
+    path("cuts/<int:pk>/status/", views.cut_status, name="cut-status"),
+    path("cuts/<int:pk>/files/<str:name>", views.cut_file, name="cut-file"),
+    path("cuts/<int:pk>/waive-qc/", views.cut_waive_qc, name="cut-waive-qc"),
+]

@@ -1,0 +1,179 @@
+"""Cut pages and the upload endpoints the browser (and ``upload_cut``) talk to.
+
+Upload protocol (local storage): POST ``/projects/<id>/uploads/`` with JSON ``{filename, size,
+sha256, note}`` → ``{id, offset}``; then PUT ``/uploads/<id>/`` with the raw bytes of one chunk and
+``Content-Range: bytes <start>-<end>/<size>``; GET ``/uploads/<id>/`` tells the offset to resume
+from. A wrong offset answers 409 with the offset to resume from.
+"""
+
+import json
+import re
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from media import access, services, storage
+from media.models import Cut, Rendition, Upload
+from projects import access as project_access
+from projects import roles
+from projects.errors import ActionRefused
+
+CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
+SERVED = {"proxy.mp4": Rendition.Kind.PROXY, "poster.jpg": Rendition.Kind.POSTER,
+          "sprite.jpg": Rendition.Kind.SPRITE, "sprite.vtt": Rendition.Kind.THUMBS}
+
+
+def _refusal(exc: ActionRefused, **extra):
+    return JsonResponse({"detail": str(exc.message), **extra}, status=exc.status_code)
+
+
+def _upload_state(upload: Upload):
+    return {
+        "id": str(upload.pk), "offset": upload.received, "size": upload.size, "status": upload.status,
+        "cut": upload.cut_id, "error": upload.error,
+    }
+
+
+@require_POST
+@login_required
+def upload_start(request, pk):
+    project = project_access.get_project_for_user(request.user, pk)
+    try:
+        body = json.loads(request.body or b"{}")
+        size = int(body.get("size", -1))
+    except (ValueError, TypeError):
+        return JsonResponse({"detail": _("Send JSON with filename, size and sha256.")}, status=400)
+    try:
+        upload = services.upload_start(
+            project=project, user=request.user, filename=str(body.get("filename", "")), size=size,
+            sha256=str(body.get("sha256", "")), note=str(body.get("note", ""))[:2000],
+        )
+    except ActionRefused as exc:
+        return _refusal(exc)
+    return JsonResponse({**_upload_state(upload), "chunk_size": storage.CHUNK_SIZE}, status=201)
+
+
+@require_http_methods(["GET", "PUT"])
+@login_required
+def upload_chunk(request, upload_id):
+    upload = access.get_upload_for_user(request.user, upload_id)
+    if request.method == "GET":
+        return JsonResponse(_upload_state(upload))
+    match = CONTENT_RANGE.match(request.headers.get("Content-Range", ""))
+    if not match:
+        return JsonResponse({"detail": _("Send a Content-Range header: bytes start-end/size.")}, status=400)
+    start, end, total = (int(g) for g in match.groups())
+    length = int(request.headers.get("Content-Length") or 0)
+    if total != upload.size or end < start or end - start + 1 != length:
+        return JsonResponse({"detail": _("The byte range does not match the declared file.")}, status=400)
+    try:
+        upload = services.upload_receive(
+            upload=upload, offset=start, chunks=_body_chunks(request, length), length=length,
+            chunk_sha256=request.headers.get("X-Chunk-SHA256", ""),
+        )
+    except ActionRefused as exc:
+        upload.refresh_from_db()
+        return _refusal(exc, **_upload_state(upload))
+    return JsonResponse(_upload_state(upload))
+
+
+def _body_chunks(request, length):
+    """Stream the request body in fixed pieces: a chunk of any size never sits whole in memory."""
+    remaining = length
+    while remaining > 0:
+        piece = request.read(min(storage.CHUNK_SIZE, remaining, 1024 * 1024))
+        if not piece:
+            raise_truncated()
+        remaining -= len(piece)
+        yield piece
+
+
+def raise_truncated():
+    from projects.errors import Conflict
+
+    raise Conflict(_("The connection closed before the chunk arrived. Resume the upload."))
+
+
+@require_GET
+@login_required
+def cut_detail(request, pk):
+    cut = access.get_cut_for_user(request.user, pk)
+    project = cut.deliverable.project
+    return render(request, "media/cut_detail.html", {
+        "cut": cut, "project": project, "findings": cut.qc.get("findings", []), "report": cut.qc.get("report", {}),
+        "renditions": {r.kind: r for r in cut.renditions.all()}, "is_office": roles.is_office(request.user),
+    })
+
+
+@require_GET
+@login_required
+def cut_status(request, pk):
+    cut = access.get_cut_for_user(request.user, pk)
+    return JsonResponse({"status": cut.status, "progress": cut.progress, "failure": cut.failure.split("\n", 1)[0],
+                         "qc_passed": cut.qc_passed, "reviewable": cut.reviewable})
+
+
+@require_GET
+@login_required
+def cut_file(request, pk, name):
+    cut = access.get_cut_for_user(request.user, pk)
+    kind = SERVED.get(name)
+    rendition = cut.renditions.filter(kind=kind).first() if kind else None
+    if rendition is None:
+        raise Http404
+    return _ranged_file(request, rendition.key)
+
+
+def _ranged_file(request, key):
+    """Serve a stored file with HTTP Range support so the player can seek."""
+    path = storage.local_path(key=key)
+    size = path.stat().st_size
+    content_type = {".mp4": "video/mp4", ".jpg": "image/jpeg", ".vtt": "text/vtt"}.get(path.suffix, "application/octet-stream")
+    match = re.match(r"^bytes=(\d*)-(\d*)$", request.headers.get("Range", ""))
+    if not match or (not match.group(1) and not match.group(2)):
+        response = FileResponse(path.open("rb"), content_type=content_type)
+        response["Accept-Ranges"] = "bytes"
+        return response
+    if match.group(1):
+        start = int(match.group(1))
+        end = min(int(match.group(2)) if match.group(2) else size - 1, size - 1)
+    else:
+        start, end = max(size - int(match.group(2)), 0), size - 1
+    if start > end or start >= size:
+        response = HttpResponse(status=416)
+        response["Content-Range"] = f"bytes */{size}"
+        return response
+    handle = path.open("rb")
+    handle.seek(start)
+    response = FileResponse(_limited(handle, end - start + 1), status=206, content_type=content_type)
+    response["Content-Range"] = f"bytes {start}-{end}/{size}"
+    response["Content-Length"] = str(end - start + 1)
+    response["Accept-Ranges"] = "bytes"
+    return response
+
+
+def _limited(handle, length, block=256 * 1024):
+    with handle:
+        while length > 0:
+            data = handle.read(min(block, length))
+            if not data:
+                return
+            length -= len(data)
+            yield data
+
+
+@require_POST
+@login_required
+def cut_waive_qc(request, pk):
+    cut = access.get_cut_for_user(request.user, pk)
+    try:
+        services.cut_waive_qc(cut=cut, user=request.user, reason=request.POST.get("reason", ""))
+    except ActionRefused as exc:
+        messages.error(request, str(exc.message))
+        return redirect("cut-detail", pk=cut.pk) if exc.status_code != 403 else HttpResponse(str(exc.message), status=403)
+    messages.success(request, _("QC waived; the cut may go to the panel."))
+    return redirect("cut-detail", pk=cut.pk)

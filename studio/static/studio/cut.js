@@ -1,0 +1,35 @@
+// Cut page: poll processing progress until ready; place QC markers on the timeline and seek on click.
+(function () {
+  const box = document.getElementById("processing");
+  if (box && (box.dataset.status === "queued" || box.dataset.status === "processing")) {
+    const timer = setInterval(async function () {
+      const response = await fetch(box.dataset.statusUrl, {credentials: "same-origin"});
+      if (!response.ok) return;
+      const state = await response.json();
+      const bar = document.getElementById("cut-progress");
+      if (bar) bar.value = state.progress;
+      const percent = document.getElementById("cut-percent");
+      if (percent) percent.textContent = `${Math.round(state.progress * 100)}%`;
+      if (state.status === "ready" || state.status === "failed") { clearInterval(timer); window.location.reload(); }
+    }, 2000);
+  }
+  const player = document.getElementById("player");
+  const markers = document.getElementById("markers");
+  if (player && markers) {
+    const duration = parseFloat(markers.dataset.duration) || 0;
+    for (const m of markers.querySelectorAll(".marker")) {
+      const start = parseFloat(m.dataset.start), end = parseFloat(m.dataset.end);
+      if (duration > 0) {
+        m.style.left = `${(100 * start) / duration}%`;
+        m.style.width = `${Math.max((100 * (end - start)) / duration, 0.3)}%`;
+      }
+      m.addEventListener("click", () => { player.currentTime = start; player.play(); });
+    }
+  }
+  for (const link of document.querySelectorAll("[data-seek]")) {
+    link.addEventListener("click", (event) => {
+      event.preventDefault();
+      if (player) { player.currentTime = parseFloat(link.dataset.seek); player.play(); }
+    });
+  }
+})();

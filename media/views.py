@@ -34,7 +34,7 @@ def _refusal(exc: ActionRefused, **extra):
 def _upload_state(upload: Upload):
     return {
         "id": str(upload.pk), "offset": upload.received, "size": upload.size, "status": upload.status,
-        "cut": upload.cut_id, "error": upload.error,
+        "cut": upload.cut_id, "error": upload.error, "chunk_size": storage.CHUNK_SIZE,
     }
 
 
@@ -54,7 +54,7 @@ def upload_start(request, pk):
         )
     except ActionRefused as exc:
         return _refusal(exc)
-    return JsonResponse({**_upload_state(upload), "chunk_size": storage.CHUNK_SIZE}, status=201)
+    return JsonResponse(_upload_state(upload), status=201)
 
 
 @require_http_methods(["GET", "PUT"])

@@ -123,6 +123,35 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# S3-compatible object storage (MinIO, Ceph RGW, AWS, …) instead of local files, when configured.
+# Local development against a real server: scripts/s3-server.sh start; eval "$(scripts/s3-server.sh env)".
+REELWORK_S3_ENDPOINT_URL = env_str("REELWORK_S3_ENDPOINT_URL", "")
+REELWORK_S3 = None
+if REELWORK_S3_ENDPOINT_URL:
+    REELWORK_S3 = {
+        "endpoint_url": REELWORK_S3_ENDPOINT_URL,
+        "bucket": env_str("REELWORK_S3_BUCKET", "reelwork"),
+        "access_key": env_str("REELWORK_S3_ACCESS_KEY"),
+        "secret_key": env_str("REELWORK_S3_SECRET_KEY"),
+        "region": env_str("REELWORK_S3_REGION", "us-east-1"),
+        "addressing_style": env_str("REELWORK_S3_ADDRESSING_STYLE", "path"),
+        "public_endpoint_url": env_str("REELWORK_S3_PUBLIC_ENDPOINT_URL", ""),
+    }
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": REELWORK_S3["bucket"],
+            "endpoint_url": REELWORK_S3_ENDPOINT_URL,
+            "access_key": REELWORK_S3["access_key"],
+            "secret_key": REELWORK_S3["secret_key"],
+            "region_name": REELWORK_S3["region"],
+            "addressing_style": REELWORK_S3["addressing_style"],
+            "signature_version": "s3v4",
+            "default_acl": None,
+            "file_overwrite": False,
+        },
+    }
+
 TASKS = {
     "default": {
         "BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),

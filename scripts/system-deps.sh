@@ -2,7 +2,9 @@
 # Debian packages the app and its tests use. Installs what is missing when run as root with apt;
 # otherwise says what to install and leaves it to the user (tests that need them skip loudly).
 set -euo pipefail
-PACKAGES=(chromium fonts-noto-cjk gettext ffmpeg)
+# "app": what the app needs to run (ffmpeg for previews and QC); "test" (default): also the browser.
+PACKAGES=(ffmpeg)
+[ "${1:-test}" = "app" ] || PACKAGES+=(chromium fonts-noto-cjk gettext)
 missing=()
 for pkg in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

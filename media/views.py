@@ -20,7 +20,7 @@ from media import access, services, storage
 from media.models import Cut, Rendition, Upload
 from projects import access as project_access
 from projects import roles
-from projects.errors import ActionRefused
+from projects.errors import ActionRefused, Conflict
 
 CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
 SERVED = {"proxy.mp4": Rendition.Kind.PROXY, "poster.jpg": Rendition.Kind.POSTER,
@@ -87,15 +87,9 @@ def _body_chunks(request, length):
     while remaining > 0:
         piece = request.read(min(storage.CHUNK_SIZE, remaining, 1024 * 1024))
         if not piece:
-            raise_truncated()
+            raise Conflict(_("The connection closed before the chunk arrived. Resume the upload."))
         remaining -= len(piece)
         yield piece
-
-
-def raise_truncated():
-    from projects.errors import Conflict
-
-    raise Conflict(_("The connection closed before the chunk arrived. Resume the upload."))
 
 
 @require_GET

@@ -48,7 +48,8 @@ def _process(cut: Cut) -> None:
             last[0] = time.monotonic()
             services.cut_progress(cut_id=cut.pk, fraction=fraction)
 
-    source = storage.local_path(key=cut.original_key)
+    # A local path, or a presigned URL ffmpeg reads with Range requests: the original is not copied.
+    source = storage.ffmpeg_input(key=cut.original_key)
     with tempfile.TemporaryDirectory(prefix="reelwork-cut-") as tmp:
         out = Path(tmp)
         probe = ffmpeg.probe(source)

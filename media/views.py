@@ -11,7 +11,7 @@ import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -123,41 +123,32 @@ def cut_file(request, pk, name):
 
 
 def _ranged_file(request, key):
-    """Serve a stored file with HTTP Range support so the player can seek."""
-    path = storage.local_path(key=key)
-    size = path.stat().st_size
-    content_type = {".mp4": "video/mp4", ".jpg": "image/jpeg", ".vtt": "text/vtt"}.get(path.suffix, "application/octet-stream")
+    """Serve a stored rendition with HTTP Range support so the player can seek; the bytes stream
+    through the storage wrapper, from local disk or the bucket alike."""
+    stat = storage.head(key=key)
+    if stat is None:
+        raise Http404
+    size = stat["size"]
+    headers = {"Accept-Ranges": "bytes", "Content-Type": storage.content_type_for(key)}
     match = re.match(r"^bytes=(\d*)-(\d*)$", request.headers.get("Range", ""))
     if not match or (not match.group(1) and not match.group(2)):
-        response = FileResponse(path.open("rb"), content_type=content_type)
-        response["Accept-Ranges"] = "bytes"
-        return response
+        return StreamingHttpResponse(storage.iter_chunks(key=key), headers={**headers, "Content-Length": str(size)})
     if match.group(1):
         start = int(match.group(1))
         end = min(int(match.group(2)) if match.group(2) else size - 1, size - 1)
     else:
         start, end = max(size - int(match.group(2)), 0), size - 1
     if start > end or start >= size:
-        response = HttpResponse(status=416)
-        response["Content-Range"] = f"bytes */{size}"
-        return response
-    handle = path.open("rb")
-    handle.seek(start)
-    response = FileResponse(_limited(handle, end - start + 1), status=206, content_type=content_type)
-    response["Content-Range"] = f"bytes {start}-{end}/{size}"
-    response["Content-Length"] = str(end - start + 1)
-    response["Accept-Ranges"] = "bytes"
-    return response
+        return HttpResponse(status=416, headers={"Content-Range": f"bytes */{size}"})
 
+    def body():
+        with storage.open_stream(key=key, first_byte=start, last_byte=end) as stream:
+            while block := stream.read(storage.IO_CHUNK):
+                yield block
 
-def _limited(handle, length, block=256 * 1024):
-    with handle:
-        while length > 0:
-            data = handle.read(min(block, length))
-            if not data:
-                return
-            length -= len(data)
-            yield data
+    return StreamingHttpResponse(body(), status=206, headers={
+        **headers, "Content-Range": f"bytes {start}-{end}/{size}", "Content-Length": str(end - start + 1),
+    })
 
 
 @require_POST

@@ -17,6 +17,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "s3-server.sh"
@@ -134,3 +135,10 @@ def s3_settings(settings, s3_server):
     """Turn S3 mode on for one test: ``settings.REELWORK_S3`` points at the session's bucket."""
     settings.REELWORK_S3 = dict(s3_server)
     return settings.REELWORK_S3
+
+
+@pytest.fixture
+def english():
+    """Messages are checked in English; the site's default language is Chinese."""
+    with translation.override("en"):
+        yield

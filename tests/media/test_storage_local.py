@@ -9,7 +9,6 @@ import sys
 import uuid
 
 import pytest
-from django.utils import translation
 
 from media import storage
 from tests.media.conftest import ROOT
@@ -20,11 +19,7 @@ MiB = 1024 * 1024
 LAUNCHER = "import subprocess, sys; sys.exit(subprocess.call(sys.argv[1:]))"
 
 
-@pytest.fixture(autouse=True)
-def english():
-    # Messages are checked in English; the site's default language is Chinese.
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
-from django.utils import translation
 
 from media import storage
 from tests.media.clips import require_encoder
@@ -28,11 +27,7 @@ MiB = 1024 * 1024
 NAME = "第二版 样片.mp4"
 
 
-@pytest.fixture(autouse=True)
-def english():
-    # Messages are checked in English; the site's default language is Chinese.
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def http(method: str, url: str, data: bytes | None = None, headers: dict | None = None):

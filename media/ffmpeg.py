@@ -199,21 +199,33 @@ class Probe:
         return not self.not_browser_ready_reasons()
 
 
-def probe(path, *, timeout: float = PROBE_TIMEOUT) -> Probe:
-    """Read ``path`` with ffprobe. Raises NotAVideo, BadDimensions, Truncated, Timeout.
+def probe(source, *, timeout: float = PROBE_TIMEOUT, size: int | None = None, read_range=None) -> Probe:
+    """Read ``source`` with ffprobe. Raises NotAVideo, BadDimensions, Truncated, Timeout.
 
-    A missing file raises FileNotFoundError: that is the caller's (storage's) problem, not the
-    uploader's.
+    ``source`` is a local path, or a URL ffprobe reads over HTTP (a presigned S3 URL): then pass
+    the object's ``size`` and ``read_range(first, last) -> bytes`` for the few header bytes the
+    MP4 checks need. A missing local file raises FileNotFoundError: that is the caller's
+    (storage's) problem, not the uploader's.
     """
-    path = Path(path)
-    size = path.stat().st_size
+    if read_range is None:
+        local = Path(source)
+        size = local.stat().st_size
+
+        def read_range(first: int, last: int) -> bytes:
+            with open(local, "rb") as f:
+                f.seek(first)
+                return f.read(last - first + 1)
+
+    if size is None:
+        raise ValueError("probe of a URL needs the size of the object")
     if size == 0:
         raise NotAVideo("empty file", message=MSG_EMPTY)
-    cmd = [FFPROBE, "-v", "error", "-of", "json", "-show_format", "-show_streams", str(path)]
+    target = str(source)
+    cmd = [FFPROBE, "-v", "error", "-of", "json", "-show_format", "-show_streams", target]
     proc = _run_captured(cmd, timeout=timeout)
     if proc.returncode != 0:
         stderr_tail = tail(proc.stderr)
-        if _starts_like_mp4(path):
+        if _starts_like_mp4(read_range, size):
             raise Truncated("ffprobe can't read an MP4/MOV file", stderr_tail=stderr_tail, returncode=proc.returncode, cmd=cmd)
         raise NotAVideo("ffprobe can't read the file", stderr_tail=stderr_tail, returncode=proc.returncode, cmd=cmd)
     try:
@@ -222,8 +234,8 @@ def probe(path, *, timeout: float = PROBE_TIMEOUT) -> Probe:
         raise NotAVideo(f"ffprobe printed no JSON: {exc}", cmd=cmd) from exc
     result = _parse_probe(data, size)
     if result.duration <= 0:
-        result = _with_duration_from_packets(result, path, timeout)
-    if {"mov", "mp4"} & set(result.format_names) and _mp4_box_overruns(path, size):
+        result = _with_duration_from_packets(result, target, timeout)
+    if {"mov", "mp4"} & set(result.format_names) and _mp4_box_overruns(read_range, size):
         raise Truncated("an MP4/MOV box runs past the end of the file", cmd=cmd)
     return result
 
@@ -317,7 +329,7 @@ def _float(text) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _with_duration_from_packets(result: Probe, path: Path, timeout: float) -> Probe:
+def _with_duration_from_packets(result: Probe, path: str, timeout: float) -> Probe:
     # Files written to a pipe (browser recordings, some WebM) carry no duration: read the packet
     # timestamps (demux only, no decode).
     cmd = [FFPROBE, "-v", "error", "-select_streams", str(result.video_index), "-show_entries",
@@ -334,30 +346,27 @@ def _with_duration_from_packets(result: Probe, path: Path, timeout: float) -> Pr
     return replace(result, duration=round(end, 3))
 
 
-def _starts_like_mp4(path: Path) -> bool:
-    with open(path, "rb") as f:
-        head = f.read(8)
+def _starts_like_mp4(read_range, size: int) -> bool:
+    head = read_range(0, min(7, size - 1))
     return len(head) == 8 and head[4:8] in _MP4_BOX_TYPES
 
 
-def _mp4_box_overruns(path: Path, size: int) -> bool:
+def _mp4_box_overruns(read_range, size: int) -> bool:
     """True when a top-level box claims more bytes than the file has (a cut-off fast-start file)."""
     offset = 0
-    with open(path, "rb") as f:
-        for _i in range(10_000):
-            if offset + 8 > size:
-                return offset != size
-            f.seek(offset)
-            header = f.read(16)
-            box_size = int.from_bytes(header[0:4], "big")
-            if box_size == 1 and len(header) >= 16:
-                box_size = int.from_bytes(header[8:16], "big")
-            elif box_size == 0:  # runs to the end of the file
-                return False
-            if box_size < 8:
-                return False  # not a box structure we understand; let ffmpeg judge
-            offset += box_size
-        return offset > size
+    for _i in range(10_000):
+        if offset + 8 > size:
+            return offset != size
+        header = read_range(offset, min(offset + 15, size - 1))
+        box_size = int.from_bytes(header[0:4], "big")
+        if box_size == 1 and len(header) >= 16:
+            box_size = int.from_bytes(header[8:16], "big")
+        elif box_size == 0:  # runs to the end of the file
+            return False
+        if box_size < 8:
+            return False  # not a box structure we understand; let ffmpeg judge
+        offset += box_size
+    return offset > size
 
 
 # ---------------------------------------------------------------- running ffmpeg

@@ -10,11 +10,15 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Upload(models.Model):
-    """A resumable upload in progress. Bytes land under ``uploads/<id>/``; the cut exists only
-    once every byte arrived and the checksum matched."""
+    """A resumable upload in progress. Local mode: bytes land under ``uploads/<id>/`` through our
+    views. S3 mode: the browser PUTs parts of ``part_size`` bytes straight to ``key`` in the bucket
+    (multipart upload ``s3_upload_id``), sends the SHA-256 of each part when done, and a task
+    reads the object back to check them. Either way the cut exists only once every byte arrived
+    and the checksums matched."""
 
     class Status(models.TextChoices):
         OPEN = "open", _("Uploading")
+        VERIFYING = "verifying", _("Checking the file")
         COMPLETE = "complete", _("Complete")
         FAILED = "failed", _("Failed")
         ABORTED = "aborted", _("Aborted")
@@ -30,6 +34,9 @@ class Upload(models.Model):
     note = models.TextField(_("what changed in this cut"), blank=True)
     error = models.TextField(_("error"), blank=True)
     s3_upload_id = models.CharField(max_length=255, blank=True)
+    key = models.CharField(max_length=500, blank=True)
+    part_size = models.BigIntegerField(default=0)
+    part_sha256 = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(_("started at"), default=timezone.now)
     cut = models.OneToOneField("media.Cut", null=True, blank=True, on_delete=models.SET_NULL, related_name="upload")
 
@@ -44,6 +51,15 @@ class Upload(models.Model):
     @property
     def partial_key(self) -> str:
         return f"uploads/{self.pk}/data"
+
+    @property
+    def direct(self) -> bool:
+        """True when the browser uploads straight to the bucket (S3 mode)."""
+        return bool(self.s3_upload_id)
+
+    @property
+    def parts_total(self) -> int:
+        return -(-self.size // self.part_size) if self.part_size else 0
 
 
 class Cut(models.Model):
@@ -82,7 +98,10 @@ class Cut(models.Model):
 
     @property
     def prefix(self) -> str:
-        return self.original_key.rsplit("/original/", 1)[0]
+        """Where this version's renditions live: ``cuts/<project_id>/v<version>``."""
+        from media.storage import cut_prefix
+
+        return cut_prefix(self.deliverable.project_id, self.deliverable.version).rstrip("/")
 
     @property
     def reviewable(self) -> bool:

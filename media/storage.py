@@ -26,7 +26,11 @@ Two modes, chosen by settings:
 
 Key layout (stable: keys are stored in the database; never change what an existing key means)::
 
-    cuts/<project_id>/v<version>/original/<safe-name>   the file as uploaded; never overwritten
+    cuts/<project_id>/v<version>/original/<safe-name>   the file as uploaded (local mode); never overwritten
+    cuts/<project_id>/originals/<upload_uuid>/<safe-name>
+                                                         the file as uploaded (S3 mode): the browser
+                                                         writes it in place before its version
+                                                         number exists; never overwritten
     cuts/<project_id>/v<version>/proxy.mp4               browser proxy (H.264/AAC, fast-start)
     cuts/<project_id>/v<version>/poster.jpg              poster frame
     cuts/<project_id>/v<version>/sprite.jpg              thumbnail sprite for scrubbing
@@ -34,7 +38,8 @@ Key layout (stable: keys are stored in the database; never change what an existi
     cuts/<project_id>/v<version>/hls/<file>              HLS playlist and segments for showings
     uploads/<upload_uuid>/data                           a local resumable upload in progress
 
-Build keys with :func:`cut_key` (the original), :func:`rendition_key` and :func:`upload_key`;
+Build keys with :func:`cut_key` and :func:`original_key` (the original), :func:`rendition_key` and
+:func:`upload_key`;
 user-supplied file names only ever enter a key through :func:`safe_name`.
 
 Memory stays flat whatever the file size: every read, write, hash and copy streams in ``IO_CHUNK``
@@ -158,6 +163,13 @@ def cut_key(project_id: int, version: int, name: str) -> str:
     """Key of a cut's original, from the user's file name:
     ``cuts/<project_id>/v<version>/original/<safe-name>``."""
     return cut_prefix(project_id, version) + "original/" + safe_name(name)
+
+
+def original_key(project_id: int, upload_id, name: str) -> str:
+    """Key of an original uploaded straight to the bucket:
+    ``cuts/<project_id>/originals/<upload_uuid>/<safe-name>``. The multipart upload writes it in
+    place; the version number is only known once the verified file is registered."""
+    return f"cuts/{_positive(project_id, 'project_id')}/originals/{uuid.UUID(str(upload_id))}/{safe_name(name)}"
 
 
 def rendition_key(project_id: int, version: int, name: str) -> str:
@@ -407,6 +419,17 @@ def multipart_part_url(*, key: str, upload_id: str, part_number: int, expires: i
         ExpiresIn=_expires(expires),
         HttpMethod="PUT",
     )
+
+
+def multipart_put_part(*, key: str, upload_id: str, part_number: int, body: bytes) -> str:
+    """Send one part from this process (``upload_cut`` on the command line); returns its ETag.
+    Browsers PUT to :func:`multipart_part_url` instead."""
+    cfg = _require_s3()
+    with _s3_errors("upload_part", key, upload_id=upload_id):
+        response = client().upload_part(
+            Bucket=cfg["bucket"], Key=_check_key(key), UploadId=upload_id, PartNumber=part_number, Body=body
+        )
+    return response["ETag"].strip('"')
 
 
 def multipart_parts(*, key: str, upload_id: str) -> list[dict]:
@@ -663,6 +686,32 @@ def sha256(*, key: str) -> str:
         return _hash_stream(stream)
 
 
+def part_digests(*, key: str, part_size: int) -> tuple[list[str], str]:
+    """Read the stored object once and return the SHA-256 of each ``part_size`` slice (the parts
+    it was uploaded in) and of the whole file. Streamed: memory stays flat."""
+    part_size = _positive(part_size, "part_size")
+    whole = hashlib.sha256()
+    parts: list[str] = []
+    current, filled = hashlib.sha256(), 0
+    buffer = bytearray(IO_CHUNK)
+    view = memoryview(buffer)
+    with open_stream(key=key) as stream:
+        while n := stream.readinto(buffer):
+            whole.update(view[:n])
+            start = 0
+            while start < n:
+                take = min(n - start, part_size - filled)
+                current.update(view[start : start + take])
+                filled += take
+                start += take
+                if filled == part_size:
+                    parts.append(current.hexdigest())
+                    current, filled = hashlib.sha256(), 0
+    if filled:
+        parts.append(current.hexdigest())
+    return parts, whole.hexdigest()
+
+
 def download_to(*, key: str, path) -> int:
     """Copy the object to the local file ``path`` (e.g. for ffmpeg), streamed; returns its size.
     ``path`` appears complete or not at all."""
@@ -708,9 +757,12 @@ def ffmpeg_input(*, key: str, expires: int = 6 * 3600) -> str:
         return _local_path(_check_key(key))
 
 
-def ensure_bucket(*, cors_origins: Iterable[str] = ()) -> None:
+def ensure_bucket(*, cors_origins: Iterable[str] = (), abandon_after_days: int | None = 7) -> bool:
     """Create the bucket when missing and allow browsers on ``cors_origins`` to PUT parts and GET
-    files (exposing the ETag header a multipart client needs). For deployment and tests."""
+    files (exposing the ETag header a multipart client needs). For deployment (``manage.py
+    setup_storage``) and tests. With ``abandon_after_days``, a lifecycle rule lets the server drop
+    the parts of multipart uploads nobody finished; returns False when the server refused that
+    rule (``manage.py cleanup_uploads`` does the same job from our side)."""
     from botocore.exceptions import ClientError
 
     cfg = _require_s3()
@@ -738,6 +790,21 @@ def ensure_bucket(*, cors_origins: Iterable[str] = ()) -> None:
                     ]
                 },
             )
+    if not abandon_after_days:
+        return True
+    try:
+        with _s3_errors("put_bucket_lifecycle_configuration", cfg["bucket"]):
+            s3.put_bucket_lifecycle_configuration(
+                Bucket=cfg["bucket"],
+                LifecycleConfiguration={"Rules": [{
+                    "ID": "reelwork-abandoned-uploads", "Status": "Enabled", "Filter": {"Prefix": ""},
+                    "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": _positive(abandon_after_days, "days")},
+                }]},
+            )
+    except StorageError as exc:
+        log.warning("the S3 server refused the lifecycle rule for abandoned uploads: %s", exc.detail)
+        return False
+    return True
 
 
 # ---------------------------------------------------------------------------------------------

@@ -4,13 +4,16 @@ row, are safe to run twice (a conditional update claims the cut), and record why
 import logging
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone, translation
 from django.tasks import task
 
 from media import ffmpeg, pipeline, services, storage
-from media.models import Cut, Rendition
+from media.models import Cut, Rendition, Upload
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
@@ -39,6 +42,32 @@ def process_cut(cut_id: int) -> str:
     return "ready"
 
 
+VERIFY_RETRY_AFTER = timedelta(seconds=30)
+
+
+@task()
+def verify_upload(upload_id: str, attempt: int = 1) -> str:
+    """Read back an upload the browser sent straight to the bucket and register it as a cut (or
+    record why not). The storage being unreachable is worth a few more tries, spaced out."""
+    upload = Upload.objects.select_related("project", "user").filter(pk=upload_id).first()
+    if upload is None or upload.status != Upload.Status.VERIFYING:
+        return "skipped"
+    try:
+        # No request here: the reason recorded for the uploader is in the site's language.
+        with translation.override(settings.LANGUAGE_CODE):
+            cut = services.upload_verify(upload=upload)
+    except storage.StorageError as exc:
+        log.warning("verifying upload %s (attempt %d): %s", upload_id, attempt, exc.detail)
+        if attempt >= MAX_ATTEMPTS:
+            Upload.objects.filter(pk=upload.pk, status=Upload.Status.VERIFYING).update(
+                status=Upload.Status.FAILED, error=str(exc.message)
+            )
+            return "failed"
+        verify_upload.using(run_after=timezone.now() + VERIFY_RETRY_AFTER * attempt).enqueue(upload_id, attempt + 1)
+        return "retry"
+    return "ready" if cut else "rejected"
+
+
 def _process(cut: Cut) -> None:
     last = [0.0]
 
@@ -52,7 +81,7 @@ def _process(cut: Cut) -> None:
     source = storage.ffmpeg_input(key=cut.original_key)
     with tempfile.TemporaryDirectory(prefix="reelwork-cut-") as tmp:
         out = Path(tmp)
-        probe = ffmpeg.probe(source)
+        probe = services.probe_stored(key=cut.original_key, size=cut.size)
         if probe.browser_ready:
             # The WebVTT index names the sprite relative to itself: both are served side by side.
             previews = pipeline.fast_preview(source, out, probe, sprite_url="sprite.jpg")

@@ -5,8 +5,11 @@ from media import views
 urlpatterns = [
     path("projects/<int:pk>/uploads/", views.upload_start, name="upload-start"),
     path("uploads/<uuid:upload_id>/", views.upload_chunk, name="upload-chunk"),
+    path("uploads/<uuid:upload_id>/part-urls/", views.upload_part_urls, name="upload-part-urls"),
+    path("uploads/<uuid:upload_id>/complete/", views.upload_complete, name="upload-complete"),
     path("cuts/<int:pk>/", views.cut_detail, name="cut-detail"),
     path("cuts/<int:pk>/status/", views.cut_status, name="cut-status"),
     path("cuts/<int:pk>/files/<str:name>", views.cut_file, name="cut-file"),
     path("cuts/<int:pk>/waive-qc/", views.cut_waive_qc, name="cut-waive-qc"),
+    path("cuts/<int:pk>/subtitles/", views.cut_subtitles, name="cut-subtitles"),
 ]

@@ -1,9 +1,17 @@
 """Cut pages and the upload endpoints the browser (and ``upload_cut``) talk to.
 
-Upload protocol (local storage): POST ``/projects/<id>/uploads/`` with JSON ``{filename, size,
-sha256, note}`` → ``{id, offset}``; then PUT ``/uploads/<id>/`` with the raw bytes of one chunk and
-``Content-Range: bytes <start>-<end>/<size>``; GET ``/uploads/<id>/`` tells the offset to resume
-from. A wrong offset answers 409 with the offset to resume from.
+Both modes start with POST ``/projects/<id>/uploads/`` with JSON ``{filename, size, sha256, note}``
+→ ``{id, mode, offset, ...}``; GET ``/uploads/<id>/`` tells the state to resume from.
+
+* ``mode: "local"``: PUT ``/uploads/<id>/`` with the raw bytes of one chunk,
+  ``Content-Range: bytes <start>-<end>/<size>`` and ``X-Chunk-SHA256``. A wrong offset answers 409
+  with the offset to resume from. The last chunk registers the cut.
+* ``mode: "s3"``: the file goes in ``part_size`` parts straight to the bucket. GET
+  ``/uploads/<id>/part-urls/?first=<n>&count=<k>`` → ``{urls: {n: url}}``; PUT each part's bytes
+  to its URL; GET ``/uploads/<id>/`` lists the parts already held (``parts: [[n, size]]``) for a
+  resume. Then POST ``/uploads/<id>/complete/`` with ``{parts: [sha256 of part 1, ...]}`` → 202,
+  ``status: "verifying"``; poll GET ``/uploads/<id>/`` until ``cut`` is set or ``status`` is
+  ``failed`` (with ``error``).
 """
 
 import json
@@ -13,6 +21,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -20,7 +29,8 @@ from media import access, services, storage
 from media.models import Cut, Rendition, Upload
 from projects import access as project_access
 from projects import roles
-from projects.errors import ActionRefused, Conflict
+from media.subtitles import MAX_BYTES as SUBTITLES_MAX_BYTES
+from projects.errors import ActionRefused, Conflict, Invalid
 
 CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
 SERVED = {"proxy.mp4": Rendition.Kind.PROXY, "poster.jpg": Rendition.Kind.POSTER,
@@ -31,11 +41,17 @@ def _refusal(exc: ActionRefused, **extra):
     return JsonResponse({"detail": str(exc.message), **extra}, status=exc.status_code)
 
 
-def _upload_state(upload: Upload):
-    return {
+def _upload_state(upload: Upload, *, parts: bool = False):
+    state = {
         "id": str(upload.pk), "offset": upload.received, "size": upload.size, "status": upload.status,
         "cut": upload.cut_id, "error": upload.error, "chunk_size": storage.CHUNK_SIZE,
+        "mode": "s3" if upload.direct else "local",
     }
+    if upload.direct:
+        state.update(part_size=upload.part_size, parts_total=upload.parts_total)
+        if parts:
+            state["parts"] = services.upload_parts_received(upload=upload)
+    return state
 
 
 @require_POST
@@ -62,7 +78,10 @@ def upload_start(request, pk):
 def upload_chunk(request, upload_id):
     upload = access.get_upload_for_user(request.user, upload_id)
     if request.method == "GET":
-        return JsonResponse(_upload_state(upload))
+        try:
+            return JsonResponse(_upload_state(upload, parts=True))
+        except ActionRefused as exc:
+            return _refusal(exc)
     match = CONTENT_RANGE.match(request.headers.get("Content-Range", ""))
     if not match:
         return JsonResponse({"detail": _("Send a Content-Range header: bytes start-end/size.")}, status=400)
@@ -81,6 +100,39 @@ def upload_chunk(request, upload_id):
     return JsonResponse(_upload_state(upload))
 
 
+@require_GET
+@login_required
+def upload_part_urls(request, upload_id):
+    upload = access.get_upload_for_user(request.user, upload_id)
+    try:
+        first, count = int(request.GET.get("first", "1")), int(request.GET.get("count", "20"))
+    except ValueError:
+        return JsonResponse({"detail": _("first and count must be whole numbers.")}, status=400)
+    try:
+        urls = services.upload_part_urls(upload=upload, user=request.user, first=first, count=count)
+    except ActionRefused as exc:
+        return _refusal(exc)
+    return JsonResponse({"urls": {str(n): url for n, url in urls.items()}},
+                        headers={"Cache-Control": "no-store"})
+
+
+@require_POST
+@login_required
+def upload_complete(request, upload_id):
+    upload = access.get_upload_for_user(request.user, upload_id)
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        return JsonResponse({"detail": _("Send JSON with the SHA-256 of each part.")}, status=400)
+    try:
+        upload = services.upload_complete(upload=upload, user=request.user,
+                                          part_sha256=body.get("parts") if isinstance(body, dict) else None)
+    except ActionRefused as exc:
+        upload.refresh_from_db()
+        return _refusal(exc, **_upload_state(upload))
+    return JsonResponse(_upload_state(upload), status=202)
+
+
 def _body_chunks(request, length):
     """Stream the request body in fixed pieces: a chunk of any size never sits whole in memory."""
     remaining = length
@@ -97,9 +149,13 @@ def _body_chunks(request, length):
 def cut_detail(request, pk):
     cut = access.get_cut_for_user(request.user, pk)
     project = cut.deliverable.project
+    can_subtitle = cut.deliverable.status == cut.deliverable.Status.DRAFT and (
+        roles.is_office(request.user) or roles.is_unit_producer(request.user, project.unit_id)
+    )
     return render(request, "media/cut_detail.html", {
         "cut": cut, "project": project, "findings": cut.qc.get("findings", []), "report": cut.qc.get("report", {}),
         "renditions": {r.kind: r for r in cut.renditions.all()}, "is_office": roles.is_office(request.user),
+        "can_subtitle": can_subtitle,
     })
 
 
@@ -115,6 +171,8 @@ def cut_status(request, pk):
 @login_required
 def cut_file(request, pk, name):
     cut = access.get_cut_for_user(request.user, pk)
+    if name == "subtitles.vtt" and cut.subtitles_key:
+        return _ranged_file(request, cut.subtitles_key)
     kind = SERVED.get(name)
     rendition = cut.renditions.filter(kind=kind).first() if kind else None
     if rendition is None:
@@ -149,6 +207,33 @@ def _ranged_file(request, key):
     return StreamingHttpResponse(body(), status=206, headers={
         **headers, "Content-Range": f"bytes {start}-{end}/{size}", "Content-Length": str(end - start + 1),
     })
+
+
+@require_POST
+@login_required
+def cut_subtitles(request, pk):
+    """Attach subtitles: from upload.js right after the cut is registered (JSON answer), or from
+    the form on the cut page (redirect with a message)."""
+    cut = access.get_cut_for_user(request.user, pk)
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    upload = request.FILES.get("subtitles")
+    try:
+        if upload is None:
+            raise Invalid(_("Choose a subtitles file (SRT or WebVTT)."))
+        if upload.size > SUBTITLES_MAX_BYTES:
+            raise Invalid(_("The subtitles file is larger than %(mb)s MB.") % {"mb": SUBTITLES_MAX_BYTES // (1024 * 1024)})
+        services.cut_subtitles_save(cut=cut, user=request.user, data=upload.read())
+    except ActionRefused as exc:
+        if wants_json:
+            return _refusal(exc)
+        if exc.status_code == 403:
+            return HttpResponse(str(exc.message), status=403)
+        messages.error(request, str(exc.message))
+        return redirect("cut-detail", pk=cut.pk)
+    if wants_json:
+        return JsonResponse({"subtitles": reverse("cut-file", args=[cut.pk, "subtitles.vtt"])})
+    messages.success(request, _("Subtitles saved."))
+    return redirect("cut-detail", pk=cut.pk)
 
 
 @require_POST

@@ -152,6 +152,14 @@ if REELWORK_S3_ENDPOINT_URL:
         },
     }
 
+# Browsers PUT cut parts straight to the bucket: the site's own origins must be allowed there
+# (manage.py setup_storage writes this into the bucket's CORS rules). Default: the trusted CSRF
+# origins, plus the local run command's address in development.
+REELWORK_S3_CORS_ORIGINS = env_list(
+    "REELWORK_S3_CORS_ORIGINS",
+    CSRF_TRUSTED_ORIGINS or ([] if PRODUCTION else ["http://127.0.0.1:8000", "http://localhost:8000"]),
+)
+
 TASKS = {
     "default": {
         "BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),

@@ -26,6 +26,14 @@
       m.addEventListener("click", () => { player.currentTime = start; player.play(); });
     }
   }
+  // Subtitles sent with the upload that the server refused: the cut exists, say why they are missing.
+  const refused = sessionStorage.getItem("reelwork-subtitles-error");
+  const slot = document.getElementById("subtitles-error");
+  if (refused && slot) {
+    slot.textContent = refused;
+    slot.hidden = false;
+    sessionStorage.removeItem("reelwork-subtitles-error");
+  }
   for (const link of document.querySelectorAll("[data-seek]")) {
     link.addEventListener("click", (event) => {
       event.preventDefault();

@@ -1,15 +1,27 @@
-// Resumable cut upload: the file goes up in chunks, each with its SHA-256, so a closed tab or a
-// lost network resumes where it stopped (the upload id is remembered per file in localStorage).
+// Resumable cut upload. The server says how (state.mode):
+// - "local": chunks PUT to the app, each with its SHA-256, at the offset the server reports;
+// - "s3": parts PUT straight to the bucket through presigned URLs, a few at a time; the SHA-256
+//   of each part goes to the server at the end, which reads the object back to check them.
+// A closed tab or a lost network resumes where it stopped: the upload id is remembered per file
+// in localStorage, and the server tells what it already holds.
 (function () {
   const form = document.getElementById("upload-form");
   if (!form) return;
-  const input = form.querySelector("input[type=file]");
+  const input = form.querySelector("input[name=file]");
   const note = form.querySelector("textarea[name=note]");
   const bar = form.querySelector("progress");
   const status = form.querySelector(".upload-status");
   const csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
   const hex = (buffer) => Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, "0")).join("");
+  const sha256 = async (bytes) => hex(await crypto.subtle.digest("SHA-256", bytes));
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
   const say = (text) => { status.textContent = text; };
+  const PARALLEL_PARTS = 3;
+
+  function show(done, total) {
+    bar.value = done / total;
+    say(`${Math.floor((100 * done) / total)}%`);
+  }
 
   async function json(response) {
     let body = {};
@@ -17,26 +29,160 @@
     return body;
   }
 
+  async function api(url, options) {
+    const response = await fetch(url, {credentials: "same-origin", ...options});
+    return [response, await json(response)];
+  }
+
   async function session(file) {
     const memo = `reelwork-upload:${form.dataset.project}:${file.name}:${file.size}:${file.lastModified}`;
     const known = localStorage.getItem(memo);
     if (known) {
-      const response = await fetch(`/uploads/${known}/`, {credentials: "same-origin"});
-      if (response.ok) {
-        const state = await json(response);
-        if (state.status === "open") return [state, memo];
-      }
+      const [response, state] = await api(`/uploads/${known}/`);
+      if (response.ok && (state.status === "open" || state.status === "verifying")) return [state, memo];
       localStorage.removeItem(memo);
     }
-    const response = await fetch(form.dataset.start, {
-      method: "POST", credentials: "same-origin",
+    const [response, state] = await api(form.dataset.start, {
+      method: "POST",
       headers: {"Content-Type": "application/json", "X-CSRFToken": csrf},
       body: JSON.stringify({filename: file.name, size: file.size, sha256: "", note: note.value}),
     });
-    const state = await json(response);
     if (!response.ok) throw new Error(state.detail || response.statusText);
     localStorage.setItem(memo, state.id);
     return [state, memo];
+  }
+
+  async function sendLocal(file, state) {
+    const chunk = state.chunk_size || 8 * 1024 * 1024;
+    let offset = state.offset;
+    while (offset < file.size) {
+      show(offset, file.size);
+      const end = Math.min(offset + chunk, file.size);
+      const bytes = await file.slice(offset, end).arrayBuffer();
+      let response;
+      try {
+        response = await fetch(`/uploads/${state.id}/`, {
+          method: "PUT", credentials: "same-origin", body: bytes,
+          headers: {"Content-Range": `bytes ${offset}-${end - 1}/${file.size}`, "X-Chunk-SHA256": await sha256(bytes), "X-CSRFToken": csrf},
+        });
+      } catch (networkError) {
+        say(form.dataset.retrying);
+        await sleep(3000);
+        continue;  // the server says where to resume on the next round
+      }
+      const body = await json(response);
+      if (response.status === 409 && typeof body.offset === "number" && body.status === "open") {
+        offset = body.offset;
+        continue;
+      }
+      if (!response.ok) throw new Error(body.detail || response.statusText);
+      offset = body.offset;
+      if (body.cut) return body;
+    }
+    throw new Error(form.dataset.incomplete);
+  }
+
+  // --- straight to the bucket --------------------------------------------------------------
+
+  function partRange(state, number, size) {
+    const start = (number - 1) * state.part_size;
+    return [start, Math.min(start + state.part_size, size)];
+  }
+
+  async function partUrls(state, first) {
+    const [response, body] = await api(`/uploads/${state.id}/part-urls/?first=${first}&count=20`);
+    if (!response.ok) throw new Error(body.detail || response.statusText);
+    return body.urls;
+  }
+
+  async function sendS3(file, state) {
+    const total = state.parts_total;
+    const held = new Map((state.parts || []).map(([number, size]) => [number, size]));
+    const digests = new Array(total);
+    const urls = {};
+    let done = 0;
+    let next = 1;
+
+    async function url(number, fresh) {
+      if (fresh || !urls[number]) Object.assign(urls, await partUrls(state, number));
+      return urls[number];
+    }
+
+    async function sendPart(number) {
+      const [start, end] = partRange(state, number, file.size);
+      const bytes = await file.slice(start, end).arrayBuffer();
+      digests[number - 1] = await sha256(bytes);
+      if (held.get(number) === end - start) {  // already in the bucket from an earlier try
+        done += end - start;
+        show(done, file.size);
+        return;
+      }
+      for (let attempt = 1; ; attempt++) {
+        let response;
+        try {
+          response = await fetch(await url(number, attempt > 1), {method: "PUT", body: bytes});
+        } catch (networkError) {
+          response = null;
+        }
+        if (response && response.ok) break;
+        if (response && response.status >= 400 && response.status < 500 && response.status !== 403 && attempt > 2) {
+          throw new Error(`${form.dataset.storageRefused} (${response.status})`);
+        }
+        // A lost network, an expired URL (403) or a busy server: wait and try again.
+        say(form.dataset.retrying);
+        await sleep(Math.min(30000, 1000 * 2 ** Math.min(attempt, 5)));
+      }
+      done += end - start;
+      show(done, file.size);
+    }
+
+    async function worker() {
+      while (next <= total) {
+        const number = next++;
+        await sendPart(number);
+      }
+    }
+
+    show(0, file.size);
+    await Promise.all(Array.from({length: Math.min(PARALLEL_PARTS, total)}, worker));
+    say(form.dataset.checking);
+    const [response, body] = await api(`/uploads/${state.id}/complete/`, {
+      method: "POST",
+      headers: {"Content-Type": "application/json", "X-CSRFToken": csrf},
+      body: JSON.stringify({parts: digests}),
+    });
+    if (response.status === 409 && body.status === "open") {
+      // The bucket lacks some parts after all: list what it holds and send the rest again.
+      const [again, fresh] = await api(`/uploads/${state.id}/`);
+      if (!again.ok) throw new Error(fresh.detail || again.statusText);
+      return sendS3(file, fresh);
+    }
+    if (!response.ok && body.status !== "verifying") throw new Error(body.detail || response.statusText);
+    return waitForCheck(state);
+  }
+
+  async function waitForCheck(state) {
+    say(form.dataset.checking);
+    bar.removeAttribute("value");  // indeterminate while the server reads the file back
+    for (;;) {
+      const [response, body] = await api(`/uploads/${state.id}/`);
+      if (response.ok && body.cut) return body;
+      if (response.ok && body.status === "failed") throw new Error(body.error);
+      if (!response.ok && response.status < 500) throw new Error(body.detail || response.statusText);
+      await sleep(1500);
+    }
+  }
+
+  // --- subtitles, once the cut exists --------------------------------------------------------
+
+  async function sendSubtitles(cut) {
+    const subtitles = form.querySelector("input[name=subtitles]");
+    if (!subtitles || !subtitles.files[0]) return;
+    const data = new FormData();
+    data.append("subtitles", subtitles.files[0]);
+    const [response, body] = await api(`/cuts/${cut}/subtitles/`, {method: "POST", headers: {"X-CSRFToken": csrf, "Accept": "application/json"}, body: data});
+    // The cut exists whatever happens here: the cut page offers the subtitles upload again.
+    if (!response.ok) sessionStorage.setItem("reelwork-subtitles-error", body.detail || response.statusText);
   }
 
   form.addEventListener("submit", async function (event) {
@@ -45,41 +191,17 @@
     if (!file) return;
     form.querySelector("button").disabled = true;
     try {
-      let [state, memo] = await session(file);
-      const chunk = state.chunk_size || 8 * 1024 * 1024;
-      let offset = state.offset;
-      while (offset < file.size) {
-        bar.value = offset / file.size;
-        say(`${Math.floor((100 * offset) / file.size)}%`);
-        const end = Math.min(offset + chunk, file.size);
-        const bytes = await file.slice(offset, end).arrayBuffer();
-        const digest = hex(await crypto.subtle.digest("SHA-256", bytes));
-        let response;
-        try {
-          response = await fetch(`/uploads/${state.id}/`, {
-            method: "PUT", credentials: "same-origin", body: bytes,
-            headers: {"Content-Range": `bytes ${offset}-${end - 1}/${file.size}`, "X-Chunk-SHA256": digest, "X-CSRFToken": csrf},
-          });
-        } catch (networkError) {
-          say(form.dataset.retrying);
-          await new Promise((resolve) => setTimeout(resolve, 3000));
-          continue;  // the server says where to resume on the next round
-        }
-        const body = await json(response);
-        if (response.status === 409 && typeof body.offset === "number" && body.status === "open") {
-          offset = body.offset;
-          continue;
-        }
-        if (!response.ok) throw new Error(body.detail || response.statusText);
-        offset = body.offset;
-        if (body.cut) {
-          localStorage.removeItem(memo);
-          window.location = `/cuts/${body.cut}/`;
-          return;
-        }
-      }
+      const [state, memo] = await session(file);
+      let result;
+      if (state.status === "verifying") result = await waitForCheck(state);
+      else if (state.mode === "s3") result = await sendS3(file, state);
+      else result = await sendLocal(file, state);
+      localStorage.removeItem(memo);
+      await sendSubtitles(result.cut);
+      window.location = `/cuts/${result.cut}/`;
     } catch (error) {
       say(error.message);
+      bar.value = 0;
       form.querySelector("button").disabled = false;
     }
   });

@@ -16,7 +16,8 @@ MAX_CUES = 20_000
 # 00:01:02,345 (SRT) or 00:01:02.345 / 01:02.345 (WebVTT); hours may exceed two digits.
 _TIME = r"(?:(\d+):)?([0-5]\d):([0-5]\d)[,.](\d{3})"
 _TIMING = re.compile(rf"^\s*{_TIME}\s*-->\s*{_TIME}(?:\s+.*)?$")
-_TAG = re.compile(r"</?(?!(?:b|i|u|c|v|lang|ruby|rt)\b)[^>]*>", re.IGNORECASE)
+# Markup WebVTT does not know (SRT's <font>, say) is dropped; its own tags stay.
+_TAG = re.compile(r"<(?!/?(?:b|i|u|c|v|lang|ruby|rt)\b)[^>]*>", re.IGNORECASE)
 
 
 class SubtitleError(ValueError):
@@ -38,7 +39,10 @@ def decode(data: bytes) -> str:
     if data.startswith(codecs.BOM_UTF8):
         return data[len(codecs.BOM_UTF8):].decode("utf-8", errors="strict")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16")
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
     for encoding in ("utf-8", "gb18030"):
         try:
             return data.decode(encoding)

@@ -6,7 +6,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from media.models import Cut, Rendition, Upload
@@ -220,3 +220,21 @@ def test_the_upload_cut_command_imports_a_file(production, office, clip, storage
     call_command("upload_cut", str(production.pk), str(clip), "--user", "office", "--note", "批量导入", "--wait")
     cut = Cut.objects.get()
     assert cut.status == Cut.Status.READY and cut.deliverable.note == "批量导入"
+
+
+def test_the_upload_cut_command_attaches_subtitles(production, office, clip, storage_dir, tmp_path):
+    srt = tmp_path / "字幕.srt"
+    srt.write_bytes("1\n00:00:00,000 --> 00:00:01,000\n同志们好\n".encode("gb18030"))
+    call_command("upload_cut", str(production.pk), str(clip), "--user", "office", "--subtitles", str(srt))
+    cut = Cut.objects.get()
+    assert (storage_dir / cut.subtitles_key).read_text().startswith("WEBVTT")
+
+
+def test_the_upload_cut_command_reports_refused_subtitles_and_keeps_the_cut(production, office, clip, storage_dir, tmp_path):
+    bad = tmp_path / "bad.srt"
+    bad.write_text("not subtitles")
+    with pytest.raises(CommandError, match="subtitles were refused"):
+        call_command("upload_cut", str(production.pk), str(clip), "--user", "office", "--subtitles", str(bad))
+    assert Cut.objects.get().subtitles_key == ""
+    with pytest.raises(CommandError, match="No such file"):
+        call_command("upload_cut", str(production.pk), str(clip), "--user", "office", "--subtitles", str(tmp_path / "none.srt"))

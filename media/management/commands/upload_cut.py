@@ -1,4 +1,7 @@
-"""Batch import: ``manage.py upload_cut <project id> <file> [--user NAME] [--note TEXT] [--wait]``."""
+"""Batch import: ``manage.py upload_cut <project id> <file> [--subtitles FILE] [--user NAME] [--note TEXT] [--wait]``."""
+
+from pathlib import Path
+
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
@@ -17,9 +20,10 @@ class Command(BaseCommand):
         parser.add_argument("file")
         parser.add_argument("--user", default=None, help="account to upload as (default: the first office user)")
         parser.add_argument("--note", default="", help="what changed in this cut")
+        parser.add_argument("--subtitles", default=None, help="an SRT or WebVTT file to attach to the cut")
         parser.add_argument("--wait", action="store_true", help="process previews and QC now instead of in the worker")
 
-    def handle(self, *args, project, file, user, note, wait, **options):
+    def handle(self, *args, project, file, user, note, wait, subtitles, **options):
         try:
             target = VideoProject.objects.get(pk=project)
         except VideoProject.DoesNotExist:
@@ -28,12 +32,19 @@ class Command(BaseCommand):
         account = users.filter(username=user).first() if user else users.filter(groups__name="office").first()
         if account is None:
             raise CommandError("No such user: pass --user with an existing account.")
+        if subtitles and not Path(subtitles).is_file():
+            raise CommandError(f"No such file: {subtitles}")
         try:
             cut = services.cut_import(project=target, user=account, path=file, note=note)
         except ActionRefused as exc:
             raise CommandError(str(exc.message)) from None
         except FileNotFoundError:
             raise CommandError(f"No such file: {file}") from None
+        if subtitles:
+            try:
+                services.cut_subtitles_save(cut=cut, user=account, data=Path(subtitles).read_bytes())
+            except ActionRefused as exc:
+                raise CommandError(f"cut {cut.pk} was uploaded, but its subtitles were refused: {exc.message}") from None
         if wait:
             process_cut.call(cut.pk)
             cut.refresh_from_db()

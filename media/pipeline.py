@@ -22,7 +22,7 @@ import re
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import ffmpeg as ffmpeg_args  # ffmpeg-python: builds the argument lists
@@ -82,6 +82,10 @@ class Finding:
         return asdict(self)
 
 
+# 29.97 meets a 30 fps spec and 23.976 a 24 fps one (NTSC rates); 29.97 against 25 does not.
+FPS_TOLERANCE = 0.002
+
+
 @dataclass(frozen=True)
 class Targets:
     """What a deliverable must meet. Defaults: EBU R128-style −24 ± 2 LUFS, true peak ≤ −1 dBTP."""
@@ -99,6 +103,7 @@ class Targets:
     max_seconds: float | None = None
     min_resolution: tuple[int, int] = (1280, 720)  # long side, short side (either orientation)
     min_fps: float = 23.9
+    fps: float | None = None  # the project's frame rate, when it has one: the cut must match it
     require_audio: bool = True
 
 
@@ -155,11 +160,24 @@ class QCReport:
             out.append(Finding("resolution", "fail", None, None, str(_(
                 "The picture is %(w)s×%(h)s; at least %(mw)s×%(mh)s is required."
             ) % {"w": self.width, "h": self.height, "mw": t.min_resolution[0], "mh": t.min_resolution[1]})))
-        if self.fps < t.min_fps:
+        if t.fps is not None and abs(self.fps - t.fps) > t.fps * FPS_TOLERANCE:
+            out.append(Finding("fps", "fail", None, None, str(_(
+                "The frame rate is %(value).2f fps; the project's spec is %(spec)s fps."
+            ) % {"value": self.fps, "spec": f"{t.fps:g}"})))
+        elif t.fps is None and self.fps < t.min_fps:
             out.append(Finding("fps", "fail", None, None, str(_(
                 "The frame rate is %(value).2f fps; at least %(min).2f fps is required."
             ) % {"value": self.fps, "min": t.min_fps})))
         return out
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "QCReport":
+        """The inverse of :meth:`as_dict`: judge a stored report again (another spec) without decoding."""
+        names = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in names}
+        for key in ("black", "silence", "freeze"):
+            values[key] = [tuple(span) for span in values.get(key, [])]
+        return cls(**values)
 
     def passed(self, targets: Targets | None = None) -> bool:
         return not any(f.severity == "fail" for f in self.findings(targets))

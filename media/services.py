@@ -426,3 +426,38 @@ def cut_subtitles_save(*, cut: Cut, user, data: bytes) -> Cut:
     Cut.objects.filter(pk=cut.pk).update(subtitles_key=key)
     cut.subtitles_key = key
     return cut
+
+
+def qc_targets(project):
+    """What a cut of ``project`` must meet: the genre's running time, the project's spec."""
+    from media import pipeline
+
+    genre = project.genre
+    return pipeline.Targets(
+        min_seconds=genre.target_minutes_min * 60, max_seconds=genre.target_minutes_max * 60,
+        min_resolution=project.spec_size, fps=float(project.spec_fps),
+    )
+
+
+def qc_judge(cut: Cut, project) -> tuple[list, bool]:
+    """Findings and pass/fail of a cut's stored QC report against the project's current targets."""
+    from media import pipeline
+
+    report = pipeline.QCReport.from_dict(cut.qc["report"])
+    findings = report.findings(qc_targets(project))
+    return findings, not any(f.severity == "fail" for f in findings)
+
+
+def qc_recheck(*, project) -> int:
+    """The genre or spec changed: judge the processed cuts not yet submitted again (the measures
+    are stored; nothing is decoded). Submitted and decided versions keep their verdict."""
+    count = 0
+    cuts = Cut.objects.filter(deliverable__project=project, deliverable__status=Deliverable.Status.DRAFT,
+                              status=Cut.Status.READY).exclude(qc={})
+    for cut in cuts:
+        findings, passed = qc_judge(cut, project)
+        Cut.objects.filter(pk=cut.pk).update(
+            qc={**cut.qc, "findings": [f.as_dict() for f in findings]}, qc_passed=passed
+        )
+        count += 1
+    return count

@@ -99,8 +99,7 @@ def _process(cut: Cut) -> None:
             key = f"{cut.prefix}/{Path(path).name}"
             storage.put_file(key=key, path=Path(path))
             stored[kind] = (key, Path(path).stat().st_size)
-    genre = cut.deliverable.project.genre
-    findings = report.findings(pipeline.Targets(min_seconds=genre.target_minutes_min * 60, max_seconds=genre.target_minutes_max * 60))
+    findings = report.findings(services.qc_targets(cut.deliverable.project))
     with transaction.atomic():
         for kind, (key, size) in stored.items():
             Rendition.objects.update_or_create(cut=cut, kind=kind, defaults={"key": key, "size": size})

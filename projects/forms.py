@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from projects import roles
-from projects.models import ChecklistItem, Genre, Origin, StageReview, Track, Unit
+from projects.models import FRAME_RATES, ChecklistItem, Genre, Origin, Resolution, StageReview, Track, Unit
 
 
 class PitchForm(forms.Form):
@@ -29,6 +29,9 @@ class PlanForm(forms.Form):
     track = forms.ModelChoiceField(label=_("Track"), queryset=Track.objects.all())
     origin = forms.ChoiceField(label=_("Origin"), choices=Origin.choices)
     deadline = forms.DateField(label=_("Delivery deadline"), widget=forms.DateInput(attrs={"type": "date"}))
+    spec_resolution = forms.ChoiceField(label=_("Picture size (at least)"), choices=Resolution.choices,
+                                        initial=Resolution.FULL_HD)
+    spec_fps = forms.TypedChoiceField(label=_("Frame rate (fps)"), choices=FRAME_RATES, coerce=int, initial=25)
 
 
 class ReasonForm(forms.Form):

@@ -14,12 +14,14 @@ from django_fsm import ConcurrentTransition
 from projects import roles, schedule, similarity
 from projects.errors import Conflict, Forbidden, Invalid
 from projects.models import (
+    FRAME_RATES,
     ChecklistItem,
     Deliverable,
     Genre,
     Milestone,
     Origin,
     ProjectTransition,
+    Resolution,
     Shot,
     StageDuration,
     StageReview,
@@ -113,8 +115,11 @@ def project_plan(
     track: Track,
     origin: str,
     deadline: dt.date | None,
+    spec_resolution: str | None = None,
+    spec_fps: int | None = None,
 ) -> VideoProject:
-    """Set genre, track, origin and deadline; the backward schedule follows the deadline."""
+    """Set genre, track, origin, deadline and the technical spec; the backward schedule follows
+    the deadline, and cuts not yet submitted are judged again against a changed spec."""
     if not roles.is_office(user):
         raise Forbidden(_("Only the education office plans projects."))
     if not project.is_open:
@@ -123,9 +128,22 @@ def project_plan(
         raise Conflict(_("The track decides the path through the gates: it can only change before approval."))
     if origin not in Origin.values:
         raise Invalid(_("Unknown origin."))
+    if spec_resolution is not None and spec_resolution not in Resolution.values:
+        raise Invalid(_("Unknown picture size."))
+    if spec_fps is not None and spec_fps not in dict(FRAME_RATES):
+        raise Invalid(_("Unknown frame rate."))
+    spec_before = (project.genre_id, project.spec_resolution, project.spec_fps)
     project.genre, project.track, project.origin, project.deadline = genre, track, origin, deadline
+    if spec_resolution is not None:
+        project.spec_resolution = spec_resolution
+    if spec_fps is not None:
+        project.spec_fps = spec_fps
     _save(project)
     schedule_rebuild(project=project)
+    if (project.genre_id, project.spec_resolution, project.spec_fps) != spec_before:
+        from media.services import qc_recheck  # media builds on projects; this is the one call back
+
+        qc_recheck(project=project)
     return project
 
 

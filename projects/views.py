@@ -178,7 +178,8 @@ def project_plan(request, pk):
     project = access.get_project_for_user(request.user, pk)
     if not roles.is_office(request.user):
         raise Http404
-    initial = {"genre": project.genre, "track": project.track, "origin": project.origin, "deadline": project.deadline}
+    initial = {"genre": project.genre, "track": project.track, "origin": project.origin, "deadline": project.deadline,
+               "spec_resolution": project.spec_resolution, "spec_fps": project.spec_fps}
     form = PlanForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

@@ -5,11 +5,13 @@ from rest_framework import serializers
 
 from projects import schedule
 from projects.models import (
+    FRAME_RATES,
     Deliverable,
     Genre,
     Milestone,
     Origin,
     ProjectTransition,
+    Resolution,
     Shot,
     StageReview,
     Topic,
@@ -85,7 +87,8 @@ class ProjectSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = VideoProject
-        fields = ["id", "title", "topic", "unit", "genre", "track", "origin", "deadline", "state", "next_milestone"]
+        fields = ["id", "title", "topic", "unit", "genre", "track", "origin", "deadline", "spec_resolution", "spec_fps",
+                  "state", "next_milestone"]
 
     def get_next_milestone(self, project) -> dict | None:
         m = schedule.next_open(project.milestones.all())
@@ -97,6 +100,8 @@ class PlanSerializer(serializers.Serializer):
     track = serializers.SlugRelatedField(slug_field="code", queryset=Track.objects.all())
     origin = serializers.ChoiceField(choices=Origin.choices)
     deadline = serializers.DateField(allow_null=True)
+    spec_resolution = serializers.ChoiceField(choices=Resolution.choices, required=False)
+    spec_fps = serializers.ChoiceField(choices=FRAME_RATES, required=False)
 
 
 class TransitionSerializer(serializers.ModelSerializer):

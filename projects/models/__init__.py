@@ -1,7 +1,7 @@
 from projects.models.catalog import ChecklistItem, Genre, Holiday, Stage, StageDuration, Track
 from projects.models.org import Membership, Unit
 from projects.models.topics import Topic, TopicCall, TopicSimilarity
-from projects.models.workflow import Origin, ProjectTransition, State, VideoProject
+from projects.models.workflow import FRAME_RATES, Origin, ProjectTransition, Resolution, State, VideoProject
 from projects.models.deliverables import Deliverable, Shot, StageReview, StageReviewItem
 from projects.models.schedule import Milestone
 
@@ -12,8 +12,10 @@ __all__ = [
     "Holiday",
     "Membership",
     "Milestone",
+    "FRAME_RATES",
     "Origin",
     "ProjectTransition",
+    "Resolution",
     "Shot",
     "Stage",
     "StageDuration",

@@ -108,6 +108,16 @@ def may_cancel(project, user) -> bool:
     return project.track.producer_may_cancel and roles.is_unit_producer(user, project.unit_id)
 
 
+class Resolution(models.TextChoices):
+    HD = "1280x720", _("720p (1280×720)")
+    FULL_HD = "1920x1080", _("1080p (1920×1080)")
+    UHD = "3840x2160", _("4K (3840×2160)")
+
+
+# 25 fps is the PAL rate Chinese broadcasters deliver at; the others for web and phone work.
+FRAME_RATES = [(24, "24"), (25, "25"), (30, "30"), (50, "50"), (60, "60")]
+
+
 class VideoProject(ConcurrentTransitionMixin, models.Model):
     topic = models.OneToOneField("projects.Topic", on_delete=models.PROTECT, related_name="project")
     unit = models.ForeignKey("projects.Unit", on_delete=models.PROTECT, related_name="projects", verbose_name=_("unit"))
@@ -115,6 +125,11 @@ class VideoProject(ConcurrentTransitionMixin, models.Model):
     track = models.ForeignKey("projects.Track", on_delete=models.PROTECT, verbose_name=_("track"))
     origin = models.CharField(_("origin"), max_length=20, choices=Origin.choices, blank=True)
     deadline = models.DateField(_("delivery deadline"), null=True, blank=True)
+    # The technical spec cuts are checked against (QC): picture size at least, frame rate exactly.
+    spec_resolution = models.CharField(
+        _("picture size"), max_length=10, choices=Resolution.choices, default=Resolution.FULL_HD
+    )
+    spec_fps = models.PositiveSmallIntegerField(_("frame rate (fps)"), choices=FRAME_RATES, default=25)
     state = FSMField(_("state"), default=State.TOPIC, choices=State.choices, protected=True, db_index=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -139,6 +154,12 @@ class VideoProject(ConcurrentTransitionMixin, models.Model):
     @property
     def title(self) -> str:
         return self.topic.title
+
+    @property
+    def spec_size(self) -> tuple[int, int]:
+        """(width, height) of the spec's picture size."""
+        width, height = self.spec_resolution.split("x")
+        return int(width), int(height)
 
     @property
     def is_open(self) -> bool:

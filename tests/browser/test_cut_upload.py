@@ -194,6 +194,13 @@ def test_producer_uploads_a_cut_in_chunks_and_plays_it(login, screenshot, produc
     for i, finding in enumerate(timed):
         left = markers.nth(i).evaluate("m => parseFloat(m.style.left)")
         assert left == pytest.approx(100 * finding["start"] / report_duration, abs=0.5)
+    # Findings that overlap in time sit in lanes of their own, so none hides another.
+    tops = [markers.nth(i).evaluate("m => parseFloat(m.style.top)") for i in range(len(timed))]
+    overlapping = [(a, b) for a in range(len(timed)) for b in range(a + 1, len(timed))
+                   if timed[a]["start"] < (timed[b]["end"] or timed[b]["start"]) and timed[b]["start"] < (timed[a]["end"] or timed[a]["start"])]
+    assert overlapping, "the QC clip's black and silence overlap: the lanes are exercised"
+    for a, b in overlapping:
+        assert tops[a] != tops[b], (timed[a], timed[b])
     screenshot(producer, "3-cut-ready")
 
     # A finding's time link seeks the player, which then has a decoded frame there (ranged reads).

@@ -17,14 +17,25 @@
   const markers = document.getElementById("markers");
   if (player && markers) {
     const duration = parseFloat(markers.dataset.duration) || 0;
-    for (const m of markers.querySelectorAll(".marker")) {
+    const LANE = 14;
+    const lanes = [];  // where each lane is free again (seconds): overlapping findings get a lane of their own
+    const sorted = Array.from(markers.querySelectorAll(".marker"))
+      .sort((a, b) => parseFloat(a.dataset.start) - parseFloat(b.dataset.start));
+    for (const m of sorted) {
       const start = parseFloat(m.dataset.start), end = parseFloat(m.dataset.end);
+      // A marker is drawn at least 0.3 % wide: reserve that much of the timeline too.
+      const shown = Math.max(end, start + duration * 0.003);
+      let lane = lanes.findIndex((free) => free <= start);
+      if (lane === -1) { lane = lanes.length; lanes.push(shown); } else { lanes[lane] = shown; }
+      m.style.top = `${lane * LANE}px`;
       if (duration > 0) {
         m.style.left = `${(100 * start) / duration}%`;
         m.style.width = `${Math.max((100 * (end - start)) / duration, 0.3)}%`;
       }
       m.addEventListener("click", () => { player.currentTime = start; player.play(); });
     }
+    markers.style.height = `${Math.max(1, lanes.length) * LANE}px`;
+    markers.dataset.lanes = String(lanes.length);
   }
   // Subtitles sent with the upload that the server refused: the cut exists, say why they are missing.
   const refused = sessionStorage.getItem("reelwork-subtitles-error");

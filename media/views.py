@@ -14,6 +14,7 @@ Both modes start with POST ``/projects/<id>/uploads/`` with JSON ``{filename, si
   ``failed`` (with ``error``).
 """
 
+import functools
 import json
 import re
 
@@ -37,6 +38,21 @@ SERVED = {"proxy.mp4": Rendition.Kind.PROXY, "poster.jpg": Rendition.Kind.POSTER
           "sprite.jpg": Rendition.Kind.SPRITE, "sprite.vtt": Rendition.Kind.THUMBS}
 
 
+def login_required_json(view):
+    """For the endpoints scripts call: a signed-out request gets a 401 with a message, not a
+    redirect to the login page that ``fetch`` would follow and read as an answer."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return JsonResponse(
+                {"detail": _("Your session has ended: log in again (an upload resumes where it stopped).")}, status=401
+            )
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 def _refusal(exc: ActionRefused, **extra):
     return JsonResponse({"detail": str(exc.message), **extra}, status=exc.status_code)
 
@@ -55,7 +71,7 @@ def _upload_state(upload: Upload, *, parts: bool = False):
 
 
 @require_POST
-@login_required
+@login_required_json
 def upload_start(request, pk):
     project = project_access.get_project_for_user(request.user, pk)
     try:
@@ -74,7 +90,7 @@ def upload_start(request, pk):
 
 
 @require_http_methods(["GET", "PUT"])
-@login_required
+@login_required_json
 def upload_chunk(request, upload_id):
     upload = access.get_upload_for_user(request.user, upload_id)
     if request.method == "GET":
@@ -101,7 +117,7 @@ def upload_chunk(request, upload_id):
 
 
 @require_GET
-@login_required
+@login_required_json
 def upload_part_urls(request, upload_id):
     upload = access.get_upload_for_user(request.user, upload_id)
     try:
@@ -117,7 +133,7 @@ def upload_part_urls(request, upload_id):
 
 
 @require_POST
-@login_required
+@login_required_json
 def upload_complete(request, upload_id):
     upload = access.get_upload_for_user(request.user, upload_id)
     try:
@@ -160,7 +176,7 @@ def cut_detail(request, pk):
 
 
 @require_GET
-@login_required
+@login_required_json
 def cut_status(request, pk):
     cut = access.get_cut_for_user(request.user, pk)
     return JsonResponse({"status": cut.status, "progress": cut.progress, "failure": cut.failure.split("\n", 1)[0],

@@ -18,9 +18,19 @@
   const say = (text) => { status.textContent = text; };
   const PARALLEL_PARTS = 3;
 
-  function show(done, total) {
-    bar.value = done / total;
-    say(`${Math.floor((100 * done) / total)}%`);
+  let sent = 0, total = 1, retrying = false;
+  let stopped = false;  // set when the upload failed: the other workers stop and stay quiet
+  let run = 0;  // each press of the button starts a new run; workers of an older one stop
+  function showProgress() {
+    if (stopped) return;
+    bar.value = sent / total;
+    const percent = `${Math.floor((100 * sent) / total)}%`;
+    say(retrying ? `${percent} · ${form.dataset.retrying}` : percent);
+  }
+  function show(done, size) {
+    sent = done;
+    total = size;
+    showProgress();
   }
 
   async function json(response) {
@@ -31,7 +41,26 @@
 
   async function api(url, options) {
     const response = await fetch(url, {credentials: "same-origin", ...options});
+    if (response.redirected && new URL(response.url).pathname.startsWith("/accounts/login")) {
+      throw new Error(form.dataset.signedOut);  // a signed-out session, sent to the login page
+    }
     return [response, await json(response)];
+  }
+
+  // Retry what a lost network or a busy server explains; a refusal (4xx) is final, with its reason.
+  async function apiPatiently(url, options) {
+    for (let attempt = 1; ; attempt++) {
+      let response = null, body = {};
+      try {
+        [response, body] = await api(url, options);
+      } catch (error) {
+        if (!(error instanceof TypeError)) throw error;  // TypeError: fetch's "network error"
+      }
+      if (response && response.status < 500) return [response, body];
+      retrying = true;
+      showProgress();
+      await sleep(Math.min(30000, 1000 * 2 ** Math.min(attempt, 5)));
+    }
   }
 
   async function session(file) {
@@ -90,21 +119,30 @@
   }
 
   async function partUrls(state, first) {
-    const [response, body] = await api(`/uploads/${state.id}/part-urls/?first=${first}&count=20`);
+    const [response, body] = await apiPatiently(`/uploads/${state.id}/part-urls/?first=${first}&count=20`);
     if (!response.ok) throw new Error(body.detail || response.statusText);
     return body.urls;
   }
 
   async function sendS3(file, state) {
-    const total = state.parts_total;
+    const parts = state.parts_total;
     const held = new Map((state.parts || []).map(([number, size]) => [number, size]));
-    const digests = new Array(total);
+    const digests = new Array(parts);
     const urls = {};
+    let asking = null;  // one request for URLs at a time, shared by the workers waiting on it
     let done = 0;
     let next = 1;
+    const mine = run;
+    const alive = () => run === mine && !stopped;
 
     async function url(number, fresh) {
-      if (fresh || !urls[number]) Object.assign(urls, await partUrls(state, number));
+      if (fresh) delete urls[number];
+      while (!urls[number]) {
+        if (!asking) {
+          asking = partUrls(state, number).then((batch) => Object.assign(urls, batch)).finally(() => { asking = null; });
+        }
+        await asking;  // a batch asked for by another worker may not hold this part: then ask again
+      }
       return urls[number];
     }
 
@@ -117,43 +155,50 @@
         show(done, file.size);
         return;
       }
-      for (let attempt = 1; ; attempt++) {
-        let response;
+      for (let attempt = 1; alive(); attempt++) {
+        // Outside the try below: the app refusing URLs (the project moved on, signed out) is final.
+        const target = await url(number, attempt > 1);
+        let response = null;
         try {
-          response = await fetch(await url(number, attempt > 1), {method: "PUT", body: bytes});
+          response = await fetch(target, {method: "PUT", body: bytes});
         } catch (networkError) {
           response = null;
         }
+        if (!alive()) return;  // the upload failed elsewhere or was started again meanwhile
         if (response && response.ok) break;
         if (response && response.status >= 400 && response.status < 500 && response.status !== 403 && attempt > 2) {
           throw new Error(`${form.dataset.storageRefused} (${response.status})`);
         }
         // A lost network, an expired URL (403) or a busy server: wait and try again.
-        say(form.dataset.retrying);
+        retrying = true;
+        showProgress();
         await sleep(Math.min(30000, 1000 * 2 ** Math.min(attempt, 5)));
       }
+      if (!alive()) return;
+      retrying = false;
       done += end - start;
       show(done, file.size);
     }
 
     async function worker() {
-      while (next <= total) {
+      while (next <= parts && alive()) {
         const number = next++;
         await sendPart(number);
       }
     }
 
     show(0, file.size);
-    await Promise.all(Array.from({length: Math.min(PARALLEL_PARTS, total)}, worker));
+    await Promise.all(Array.from({length: Math.min(PARALLEL_PARTS, parts)}, worker));
+    if (!alive()) throw new Error(form.dataset.incomplete);
     say(form.dataset.checking);
-    const [response, body] = await api(`/uploads/${state.id}/complete/`, {
+    const [response, body] = await apiPatiently(`/uploads/${state.id}/complete/`, {
       method: "POST",
       headers: {"Content-Type": "application/json", "X-CSRFToken": csrf},
       body: JSON.stringify({parts: digests}),
     });
     if (response.status === 409 && body.status === "open") {
       // The bucket lacks some parts after all: list what it holds and send the rest again.
-      const [again, fresh] = await api(`/uploads/${state.id}/`);
+      const [again, fresh] = await apiPatiently(`/uploads/${state.id}/`);
       if (!again.ok) throw new Error(fresh.detail || again.statusText);
       return sendS3(file, fresh);
     }
@@ -190,6 +235,9 @@
     const file = input.files[0];
     if (!file) return;
     form.querySelector("button").disabled = true;
+    stopped = false;
+    retrying = false;
+    const mine = ++run;
     try {
       const [state, memo] = await session(file);
       let result;
@@ -200,6 +248,8 @@
       await sendSubtitles(result.cut);
       window.location = `/cuts/${result.cut}/`;
     } catch (error) {
+      if (run !== mine) return;
+      stopped = true;
       say(error.message);
       bar.value = 0;
       form.querySelector("button").disabled = false;

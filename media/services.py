@@ -362,13 +362,11 @@ def _import_direct(*, project, user, path: Path, note: str, filename: str | None
     digests = [""] * upload.parts_total
 
     def send(number: int) -> None:
-        # Each worker reads its own part: at most ``workers`` parts are in memory at once.
-        with path.open("rb") as handle:
-            handle.seek((number - 1) * upload.part_size)
-            body = handle.read(_expected_part_size(upload, number))
-        digests[number - 1] = hashlib.sha256(body).hexdigest()
-        _storage_call(storage.multipart_put_part, key=upload.key, upload_id=upload.s3_upload_id,
-                      part_number=number, body=body)
+        # Each part streams from the file: memory stays flat whatever ``workers`` is.
+        digests[number - 1] = _storage_call(
+            storage.multipart_put_file_part, key=upload.key, upload_id=upload.s3_upload_id, part_number=number,
+            path=path, offset=(number - 1) * upload.part_size, length=_expected_part_size(upload, number),
+        )
 
     try:
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:

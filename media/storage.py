@@ -421,15 +421,56 @@ def multipart_part_url(*, key: str, upload_id: str, part_number: int, expires: i
     )
 
 
-def multipart_put_part(*, key: str, upload_id: str, part_number: int, body: bytes) -> str:
-    """Send one part from this process (``upload_cut`` on the command line); returns its ETag.
-    Browsers PUT to :func:`multipart_part_url` instead."""
+class _FileSlice(io.RawIOBase):
+    """Bytes ``offset`` .. ``offset + length`` of a local file as a seekable file of their own: a
+    part goes to S3 straight from the disk, never whole in memory."""
+
+    def __init__(self, path, offset: int, length: int):
+        self.file = open(path, "rb")  # noqa: SIM115 (closed by close())
+        self.offset, self.length, self.pos = offset, length, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self.pos
+
+    def seek(self, pos: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self.pos, io.SEEK_END: self.length}[whence]
+        self.pos = min(max(base + pos, 0), self.length)
+        return self.pos
+
+    def readinto(self, buffer) -> int:
+        want = min(len(buffer), self.length - self.pos)
+        if want <= 0:
+            return 0
+        self.file.seek(self.offset + self.pos)
+        n = self.file.readinto(memoryview(buffer)[:want])
+        self.pos += n
+        return n
+
+    def close(self):
+        self.file.close()
+        super().close()
+
+
+def multipart_put_file_part(*, key: str, upload_id: str, part_number: int, path, offset: int, length: int) -> str:
+    """Send bytes ``offset`` .. ``offset + length`` of the local file ``path`` as one part, from
+    this process (``upload_cut`` on the command line), streamed from the disk; returns the part's
+    SHA-256. Browsers PUT to :func:`multipart_part_url` instead."""
     cfg = _require_s3()
-    with _s3_errors("upload_part", key, upload_id=upload_id):
-        response = client().upload_part(
-            Bucket=cfg["bucket"], Key=_check_key(key), UploadId=upload_id, PartNumber=part_number, Body=body
-        )
-    return response["ETag"].strip('"')
+    with _FileSlice(path, offset, length) as body:
+        digest = _hash_stream(body)
+        body.seek(0)
+        with _s3_errors("upload_part", key, upload_id=upload_id):
+            client().upload_part(
+                Bucket=cfg["bucket"], Key=_check_key(key), UploadId=upload_id, PartNumber=part_number,
+                Body=body, ContentLength=length,
+            )
+    return digest
 
 
 def multipart_parts(*, key: str, upload_id: str) -> list[dict]:

@@ -29,7 +29,8 @@ from media import pipeline as pl  # noqa: E402
 
 SECTION = "## Preview pipeline (60 s 1080p25)"
 START, END = "<!-- preview:start -->", "<!-- preview:end -->"
-TARGETS = {"first_preview_s": 1.5, "qc_overhead_pct": 15.0, "kitsu_speedup_proxy": 6.0, "kitsu_speedup_ready": 100.0}
+TARGETS = {"first_preview_s": 1.5, "qc_overhead_pct": 15.0, "proxy_qc_vs_decode": 2.8, "kitsu_speedup_proxy": 6.0,
+           "kitsu_speedup_ready": 100.0}
 LONG = {"timeout": 3600, "stall_timeout": 120}
 
 
@@ -125,9 +126,12 @@ def bench(tmp: Path, args, runs) -> dict:
     report["qc_only_s"] = time.monotonic() - t
 
     # (b) proxy + QC in one pass vs proxy alone vs separate commands; (c) vs decode only
-    print("(b) proxy alone / proxy + QC (interleaved) …", flush=True)
-    alone, one_pass = [], []
+    # Interleaved with (c)'s decode-only and decode + scale runs, so a change of load hits them alike.
+    print("(b, c) decode only / decode + scale / proxy alone / proxy + QC (interleaved) …", flush=True)
+    alone, one_pass, decode, scaled = [], [], [], []
     for i in range(args.repeats):
+        decode.append(run("decode only", decode_command(src), runs, seconds))
+        scaled.append(run("decode + 720p scale", scale_command(src, probe), runs, seconds))
         alone.append(run("proxy alone", pl.proxy_command(src, tmp / "alone.mp4", probe, qc=False), runs, seconds))
         one_pass.append(run("proxy + QC, one pass", pl.proxy_command(src, tmp / "qc.mp4", probe), runs, seconds))
     print("(b) the same QC as separate commands …", flush=True)
@@ -138,11 +142,9 @@ def bench(tmp: Path, args, runs) -> dict:
         run("silencedetect pass", qc_pass(src, probe, "silencedetect"), runs, seconds),
     ]
     naive = run("proxy + QC on full-size frames", naive_command(src, tmp / "naive.mp4", probe), runs, seconds)
-    print("(c) decode only …", flush=True)
-    decode = [run("decode only", ff.command(ffmpeg_args.output(ffmpeg_args.input(str(src)), "-", f="null")), runs, seconds)
-              for _ in range(args.repeats)]
     report.update(alone=best(alone), one_pass=best(one_pass), separate=[(r.elapsed, r.cpu_seconds) for r in separate],
-                  naive=(naive.elapsed, naive.cpu_seconds), decode=best(decode))
+                  naive=(naive.elapsed, naive.cpu_seconds), decode=best(decode), scaled=best(scaled))
+    report["proxy_mbps"] = (ff.probe(tmp / "qc.mp4").bit_rate or 0) / 1e6
 
     # (d) Kitsu's recipe vs Reelwork's full preview set
     cut = args.kitsu_seconds if 0 < args.kitsu_seconds < seconds else seconds
@@ -171,6 +173,19 @@ def encoders() -> str:
     return subprocess.run([ff.FFMPEG, "-hide_banner", "-encoders"], capture_output=True, text=True, timeout=30).stdout
 
 
+def decode_command(src):
+    """(c)'s baseline: decode every stream of the clip (default threads) into the null muxer."""
+    return ff.command(ffmpeg_args.output(ffmpeg_args.input(str(src)), "-", f="null"))
+
+
+def scale_command(src, probe):
+    """Decode + the proxy's 720p scale, no encode, sound decoded: what the proxy costs before x264."""
+    inp = ffmpeg_args.input(str(src))
+    w, h = pl.fit_size(probe, pl.PROXY_LONG_SIDE, pl.PROXY_SHORT_SIDE)
+    video = inp[str(probe.video_index)].filter("scale", w, h, flags=pl.PROXY_SCALE_FLAGS).filter("format", "yuv420p")
+    return ff.command(ffmpeg_args.output(video, inp[str(probe.audio_index)], "-", f="null"))
+
+
 def qc_pass(src, probe, name):
     """One QC filter as its own command: a decode of its own, the same downscale as the one-pass graph."""
     inp = ffmpeg_args.input(str(src))
@@ -186,22 +201,27 @@ def qc_pass(src, probe, name):
 
 
 def naive_command(src, proxy, probe):
-    """The one-pass graph with the video QC filters on full-size frames at the full rate (for reference)."""
+    """The one-pass graph with the video QC filters on full-size frames at the full rate (for reference);
+    the encode and the sound as in ``proxy_command``."""
     inp = ffmpeg_args.input(str(src))
     split = inp[str(probe.video_index)].split()
-    asplit = inp[str(probe.audio_index)].asplit()
+    audio = inp[str(probe.audio_index)]
     w, h = pl.fit_size(probe, pl.PROXY_LONG_SIDE, pl.PROXY_SHORT_SIDE)
+    codec = {"c:a": "copy"} if pl._audio_copyable(probe) else {"c:a": "aac", "b:a": pl.PROXY_AUDIO_BITRATE}
     enc = ffmpeg_args.output(
-        split[0].filter("scale", w, h).filter("format", "yuv420p"), asplit[0], str(proxy),
-        **{"c:v": "libx264", "preset": pl.PROXY_PRESET, "crf": pl.PROXY_CRF, "c:a": "aac", "b:a": "128k",
-           "movflags": "+faststart", "g": 50},
+        split[0].filter("scale", w, h, flags=pl.PROXY_SCALE_FLAGS).filter("format", "yuv420p"), audio, str(proxy),
+        **{"c:v": "libx264", "preset": pl.PROXY_PRESET, "x264-params": pl.PROXY_X264_PARAMS, "crf": pl.PROXY_CRF,
+           "movflags": "+faststart", "g": 50, **codec},
     )
     qc = ffmpeg_args.output(
         split[1].filter("blackdetect", d=pl.BLACK_MIN, pix_th=0.10).filter("freezedetect", n="-60dB", d=pl.FREEZE_MIN),
-        asplit[1].filter("ebur128", peak="true").filter("silencedetect", n="-50dB", d=pl.SILENCE_MIN),
+        audio.filter("ebur128", peak="true").filter("silencedetect", n="-50dB", d=pl.SILENCE_MIN),
         "-", f="null",
     )
-    return ff.command(ffmpeg_args.merge_outputs(enc, qc))
+    merged = ffmpeg_args.merge_outputs(enc, qc)
+    if pl.PROXY_FILTER_THREADS:
+        merged = merged.global_args("-filter_complex_threads", str(pl.PROXY_FILTER_THREADS))
+    return ff.command(merged)
 
 
 def kitsu_commands(src, tmp, cut):
@@ -238,6 +258,7 @@ def render(r: dict, args) -> str:
     sep_c = alone_c + sum(c for _, c in r["separate"])
     naive_w, naive_c = r["naive"]
     dec_w, dec_c = r["decode"]
+    scaled_w, scaled_c = r["scaled"]
     overhead_w = (one_w / alone_w - 1) * 100
     overhead_c = (one_c / alone_c - 1) * 100
     naive_over_w = (naive_w / alone_w - 1) * 100
@@ -263,6 +284,11 @@ def render(r: dict, args) -> str:
         f"{version.split(' Copyright')[0]} · Python {platform.python_version()} · load average "
         f"{' '.join(f'{x:.2f}' for x in r['load_start'])} at the start, {' '.join(f'{x:.2f}' for x in r['load_end'])} at the end.",
         "",
+        f"Proxy: {pl.PROXY_LONG_SIDE}x{pl.PROXY_SHORT_SIDE} max, x264 `{pl.PROXY_PRESET}` + `{pl.PROXY_X264_PARAMS}`, "
+        f"CRF {pl.PROXY_CRF}, keyframe every {pl.PROXY_GOP_SECONDS} s, `{pl.PROXY_SCALE_FLAGS}` scaling; AAC copied when "
+        f"the source's is mono/stereo 44.1/48 kHz (as here), else AAC {pl.PROXY_AUDIO_BITRATE}; it came out at "
+        f"{r['proxy_mbps']:.2f} Mb/s (picture + sound).",
+        "",
         f"Clip: {seconds:g} s testsrc2 1920x1080 25 fps + 440 Hz tone, H.264 (x264 ultrafast, keyframe every 2 s, "
         f"{src.bit_rate / 1e6:.1f} Mb/s) + AAC in MP4 — browser-ready. Proxy-needing version of the same clip: "
         f"{r['proxied_kind']} ({px.bit_rate / 1e6:.1f} Mb/s). Making both took {r['generate_s']:.0f} s (not counted). "
@@ -284,8 +310,12 @@ def render(r: dict, args) -> str:
         f"({', '.join(f'{w:.2f}' for w, _ in r['separate'])}) | {sep_w:.2f} | {sep_c:.2f} | {sep_w / one_w:.2f}× the one pass | | |",
         f"| (b) reference: one pass with the video QC filters on full-size frames at 25 fps | {naive_w:.2f} | {naive_c:.2f} | "
         f"{naive_w / alone_w:.2f} | | overhead {naive_over_w:+.1f} % wall, {naive_over_c:+.1f} % CPU |",
-        f"| (c) decode only (`-f null -`, min of {args.repeats}) | {dec_w:.2f} | {dec_c:.2f} | proxy + QC = "
-        f"{one_w / dec_w:.2f}× decode (CPU {one_c / dec_c:.2f}×) | | |",
+        f"| (c) decode only (`-f null -`, default threads, min of {args.repeats}) | {dec_w:.2f} | {dec_c:.2f} | 1.00 | | |",
+        f"| (c) decode + scale to 720p, no encode (min of {args.repeats}) | {scaled_w:.2f} | {scaled_c:.2f} | "
+        f"{scaled_w / dec_w:.2f} (CPU {scaled_c / dec_c:.2f}) | | |",
+        f"| (c) proxy + QC in one pass (b) against decode only | {one_w:.2f} | {one_c:.2f} | **{one_w / dec_w:.2f}×** "
+        f"(CPU {one_c / dec_c:.2f}×) | ≤ {TARGETS['proxy_qc_vs_decode']:g}× | "
+        f"{verdict(one_w / dec_w <= TARGETS['proxy_qc_vs_decode'])} |",
         f"| (d) Kitsu's recipe: 1080p 28 Mb/s + 720p 6 Mb/s, x264 slow, keyint=2, letterboxed, + 8-column tile sheet "
         f"of every frame ({' + '.join(f'{w:.1f}' for w, _ in r['kitsu'])} s on {r['kitsu_cut']:g} s"
         f"{f', × {scale:g} extrapolated linearly' if extrapolated else ''}) | {kitsu_w:.0f} | {kitsu_c:.0f} | 1 | | |",

@@ -91,6 +91,22 @@ wait_for() {
   for _ in $(seq $((secs * 2))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.5; done
   say "$what did not come up within ${secs} s. Last lines of $log:"
   tail -n 20 "$log" >&2 2>/dev/null || true
+  fail_start "$what did not come up"
+}
+
+# The data here is disposable test data. A cluster that existed but will not come up again (a
+# daemon that crashed mid-write, a disk that filled up) is deleted and created afresh, once,
+# instead of failing every later run.
+EXISTED=0
+fail_start() {
+  say "$*"
+  if [ "$EXISTED" = 1 ] && [ -z "${REELWORK_S3_FRESH:-}" ]; then
+    say "the existing data in $BASE does not start again; deleting it and creating the server afresh"
+    stop
+    exec 9>&-
+    rm -rf "$BASE"
+    REELWORK_S3_FRESH=1 exec "$0" start
+  fi
   exit 1
 }
 
@@ -126,6 +142,7 @@ case "$CMD" in
 esac
 
 install_packages
+[ -f "$BASE/osd0/.created" ] && EXISTED=1
 mkdir -p "$BASE"/{mon,osd0,rgw,log,run}
 # Two test sessions starting the server at once: the second waits here, then finds it running.
 exec 9>"$BASE/.lock"; flock -w 300 9 || die 1 "another start holds $BASE/.lock for 5 min; is it hung?"
@@ -202,7 +219,7 @@ if ! daemon_pid client.rgw.a >/dev/null && port_open "$PORT"; then
   die 4 "port $PORT (S3) is in use by another program; set REELWORK_S3_PORT to a free port"
 fi
 if ! daemon_pid mon.a >/dev/null; then
-  ceph-mon -i a 9>&- >>"$BASE/log/mon-start.out" 2>&1 || { tail -n 20 "$BASE/log/mon-start.out" >&2; die 1 "ceph-mon failed to start"; }
+  ceph-mon -i a 9>&- >>"$BASE/log/mon-start.out" 2>&1 || { tail -n 20 "$BASE/log/mon-start.out" >&2; fail_start "ceph-mon failed to start"; }
 fi
 wait_for 30 "the Ceph monitor" "$BASE/log/mon.a.log" ceph --connect-timeout 2 mon stat
 
@@ -216,13 +233,13 @@ if [ ! -f "$BASE/osd0/.created" ]; then
   touch "$BASE/osd0/.created"
 fi
 if ! daemon_pid osd.0 >/dev/null; then
-  ceph-osd -i 0 9>&- >>"$BASE/log/osd-start.out" 2>&1 || { tail -n 20 "$BASE/log/osd-start.out" >&2; die 1 "ceph-osd failed to start"; }
+  ceph-osd -i 0 9>&- >>"$BASE/log/osd-start.out" 2>&1 || { tail -n 20 "$BASE/log/osd-start.out" >&2; fail_start "ceph-osd failed to start"; }
 fi
 osd_up() { ceph --connect-timeout 2 osd stat 2>/dev/null | grep -q "1 up"; }
 wait_for 60 "the Ceph OSD" "$BASE/log/osd.0.log" osd_up
 
 if ! daemon_pid client.rgw.a >/dev/null; then
-  radosgw -n client.rgw.a 9>&- >>"$BASE/log/rgw-start.out" 2>&1 || { tail -n 20 "$BASE/log/rgw-start.out" >&2; die 1 "radosgw failed to start"; }
+  radosgw -n client.rgw.a 9>&- >>"$BASE/log/rgw-start.out" 2>&1 || { tail -n 20 "$BASE/log/rgw-start.out" >&2; fail_start "radosgw failed to start"; }
 fi
 rgw_listens() { curl -s -o /dev/null --max-time 2 "$ENDPOINT/"; }
 wait_for 60 "radosgw" "$BASE/log/client.rgw.a.log" rgw_listens

@@ -155,7 +155,7 @@ def child(spec: dict) -> dict:
             (ffmpeg, "probe", "ffprobe"),
         ]:
             marks.wrap(module, attribute, label)
-        put_part = storage.multipart_put_part
+        put_part = storage.multipart_put_file_part
 
         def timed_part(**kwargs):
             began = time.monotonic()
@@ -164,7 +164,7 @@ def child(spec: dict) -> dict:
             finally:
                 marks.parts.append((kwargs["part_number"], began, time.monotonic()))
 
-        storage.multipart_put_part = timed_part
+        storage.multipart_put_file_part = timed_part
         result["chunk_size"] = storage.CHUNK_SIZE
         result["workers"] = spec.get("workers")
 

@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy as _
 
 from media import ffmpeg as ff
 from media.ffmpeg import Probe
+from media.subtitles import webvtt_time
 
 PROXY_LONG_SIDE, PROXY_SHORT_SIDE = 1280, 720
 PROXY_CRF = 24
@@ -411,7 +412,7 @@ def write_vtt(path: Path, layout: SpriteLayout, duration: float, sprite_url: str
         if end <= start:
             break
         x, y = (i % layout.columns) * layout.thumb_width, (i // layout.columns) * layout.thumb_height
-        lines += [f"{_vtt_time(start)} --> {_vtt_time(end)}", f"{sprite_url}#xywh={x},{y},{layout.thumb_width},{layout.thumb_height}", ""]
+        lines += [f"{webvtt_time(start)} --> {webvtt_time(end)}", f"{sprite_url}#xywh={x},{y},{layout.thumb_width},{layout.thumb_height}", ""]
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
@@ -579,14 +580,6 @@ def _clock(seconds: float) -> str:
     seconds = max(0.0, seconds)
     m, s = divmod(seconds, 60)
     return f"{int(m)}:{s:04.1f}"
-
-
-def _vtt_time(seconds: float) -> str:
-    ms = round(seconds * 1000)
-    h, rest = divmod(ms, 3_600_000)
-    m, rest = divmod(rest, 60_000)
-    s, ms = divmod(rest, 1000)
-    return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
 
 
 def _parallel(*jobs):

@@ -104,7 +104,8 @@ def parse(data: bytes) -> list[Cue]:
     return sorted(cues, key=lambda cue: cue.start)
 
 
-def _stamp(seconds: float) -> str:
+def webvtt_time(seconds: float) -> str:
+    """``hh:mm:ss.mmm``, as WebVTT cue timings (subtitles, the sprite's thumbnail index) want it."""
     millis = round(seconds * 1000)
     hours, millis = divmod(millis, 3_600_000)
     minutes, millis = divmod(millis, 60_000)
@@ -117,5 +118,5 @@ def to_webvtt(cues: list[Cue]) -> str:
     for cue in cues:
         # A blank line would end the cue early; "-->" inside text would read as a timing line.
         text = "\n".join(line for line in cue.text.replace("-->", "→").split("\n") if line.strip())
-        blocks.append(f"{_stamp(cue.start)} --> {_stamp(cue.end)}\n{text}")
+        blocks.append(f"{webvtt_time(cue.start)} --> {webvtt_time(cue.end)}\n{text}")
     return "\n\n".join(blocks) + "\n"

@@ -179,3 +179,13 @@ def processed_cut(deliverable, *, qc_passed=True):
         deliverable=deliverable, original_key=f"cuts/{deliverable.project_id}/v{deliverable.version}/original/cut.mp4",
         original_name="cut.mp4", size=1, sha256="0" * 64, status=Cut.Status.READY, progress=1.0, qc_passed=qc_passed,
     )
+
+
+@pytest.fixture
+def storage_dir(settings, tmp_path):
+    """Local storage (the embedded default) in a directory of the test's own."""
+    location = tmp_path / "storage"
+    location.mkdir()
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": location}}}
+    settings.MEDIA_ROOT = location
+    return location

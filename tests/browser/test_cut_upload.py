@@ -17,6 +17,8 @@ import pytest
 from django.utils import translation
 from playwright.sync_api import expect
 
+from tests.browser.pages import leave, open_project, wait_until
+
 from media import ffmpeg, storage
 from media.models import Cut, Rendition, Upload
 from media.tasks import process_cut
@@ -31,14 +33,10 @@ CUT_URL = re.compile(r"/cuts/(\d+)/$")
 
 
 @pytest.fixture
-def storage_dir(settings, tmp_path, monkeypatch):
-    """Default storage in a tmp dir, and small chunks: upload.js takes the size from the server."""
-    location = tmp_path / "storage"
-    location.mkdir()
-    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": location}}}
-    settings.MEDIA_ROOT = location
+def storage_dir(storage_dir, monkeypatch):
+    """Local storage, and small chunks: upload.js takes the size from the server."""
     monkeypatch.setattr(storage, "CHUNK_SIZE", CHUNK)
-    return location
+    return storage_dir
 
 
 @pytest.fixture
@@ -69,24 +67,10 @@ def put_ranges(page):
     return ranges
 
 
-def open_project(page, project):
-    page.goto(f"/projects/{project.pk}/")
-    expect(page.locator("#upload-form")).to_be_visible()
 
 
-def leave(page):
-    """Navigate away before the test touches the database: a queued cut's page polls its status
-    every 2 s, and the live server shares one in-memory SQLite connection with this thread."""
-    page.goto("about:blank")
 
 
-def wait_until(page, condition, timeout_ms=10_000):
-    """Let Playwright's event loop run (route handlers fire) until ``condition()`` holds."""
-    for _ in range(timeout_ms // 50):
-        if condition():
-            return
-        page.wait_for_timeout(50)
-    raise AssertionError("condition not met in time")
 
 
 def test_producer_uploads_a_cut_in_chunks_and_plays_it(login, screenshot, production, clip, storage_dir):

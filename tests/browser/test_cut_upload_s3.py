@@ -30,6 +30,8 @@ import pytest
 from django.utils import translation
 from playwright.sync_api import expect
 
+from tests.browser.pages import leave, open_project, wait_until
+
 from media import storage
 from media.models import Cut, Rendition, Upload
 from media.tasks import process_cut, verify_upload
@@ -124,24 +126,10 @@ def record_requests(page):
     return requests
 
 
-def open_project(page, project):
-    page.goto(f"/projects/{project.pk}/")
-    expect(page.locator("#upload-form")).to_be_visible()
 
 
-def leave(page):
-    """Navigate away before the test touches the database: a queued cut's page polls its status
-    every 2 s, and the live server shares one in-memory SQLite connection with this thread."""
-    page.goto("about:blank")
 
 
-def wait_until(page, condition, timeout_ms=15_000):
-    """Let Playwright's event loop run (route handlers and events fire) until ``condition()`` holds."""
-    for _ in range(timeout_ms // 50):
-        if condition():
-            return
-        page.wait_for_timeout(50)
-    raise AssertionError("condition not met in time")
 
 
 def one_at_a_time(page, *, hold_when=lambda url: False):

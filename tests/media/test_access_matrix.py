@@ -46,11 +46,7 @@ GET_ON_ACTIONS = ["cut-waive-qc", "cut-subtitles", "upload-complete"]
 
 
 @pytest.fixture
-def world(make_project, producer_a, settings, tmp_path):
-    location = tmp_path / "storage"
-    location.mkdir()
-    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": location}}}
-    settings.MEDIA_ROOT = location
+def world(make_project, producer_a, storage_dir):
     project = make_project(State.PRODUCTION)
     deliverable = project_services.deliverable_save(project=project, user=producer_a, kind="cut", base_version=0,
                                                     note="v1", from_upload=True)

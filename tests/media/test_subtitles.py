@@ -84,15 +84,6 @@ def test_an_oversized_file_is_refused():
 
 
 @pytest.fixture
-def storage_dir(settings, tmp_path):
-    location = tmp_path / "storage"
-    location.mkdir()
-    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": location}}}
-    settings.MEDIA_ROOT = location
-    return location
-
-
-@pytest.fixture
 def cut(make_project, producer_a, storage_dir):
     from projects import services as project_services
 

@@ -25,15 +25,6 @@ def make_clip(path: Path, *, seconds=2, size="320x240", audio=True, extra=()) ->
 
 
 @pytest.fixture
-def storage_dir(settings, tmp_path):
-    location = tmp_path / "storage"
-    location.mkdir()
-    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": location}}}
-    settings.MEDIA_ROOT = location
-    return location
-
-
-@pytest.fixture
 def clip(tmp_path):
     return make_clip(tmp_path / "clip.mp4")
 

@@ -31,13 +31,6 @@ pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture
-def client(client):
-    """Answers in English, whatever the tests before left active (messages are checked)."""
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
-
-
-@pytest.fixture
 def s3_mode(s3_settings, monkeypatch):
     monkeypatch.setattr(storage, "CHUNK_SIZE", PART)
     return s3_settings

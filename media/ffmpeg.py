@@ -155,6 +155,11 @@ class Probe:
         data["format_names"] = list(self.format_names)
         return data
 
+    @classmethod
+    def from_dict(cls, data: dict) -> "Probe":
+        """The inverse of :meth:`as_dict`: a probe stored when the upload was checked."""
+        return cls(**{**data, "format_names": tuple(data["format_names"])})
+
     @property
     def has_audio(self) -> bool:
         return self.audio_codec is not None

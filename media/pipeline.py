@@ -128,6 +128,11 @@ class Targets:
     require_audio: bool = True
 
 
+def passing(findings: list[Finding]) -> bool:
+    """QC passes when no finding fails (warnings are shown, they do not block)."""
+    return not any(f.severity == "fail" for f in findings)
+
+
 @dataclass(frozen=True)
 class QCReport:
     duration: float
@@ -201,7 +206,7 @@ class QCReport:
         return cls(**values)
 
     def passed(self, targets: Targets | None = None) -> bool:
-        return not any(f.severity == "fail" for f in self.findings(targets))
+        return passing(self.findings(targets))
 
     def as_dict(self) -> dict:
         """JSON-safe (lists, finite floats or None)."""

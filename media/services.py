@@ -171,27 +171,27 @@ def upload_verify(*, upload: Upload) -> Cut | None:
         return upload.cut
     stat = storage.head(key=upload.key)
     if stat is None or stat["size"] != upload.size:
-        return _fail_direct(upload, _("The stored file is not the size declared: upload it again."))
+        return _reject(upload, _("The stored file is not the size declared: upload it again."))
     parts, whole = storage.part_digests(key=upload.key, part_size=upload.part_size)
     damaged = [str(n) for n, (got, sent) in enumerate(zip(parts, upload.part_sha256, strict=False), 1) if got != sent]
     if damaged or len(parts) != len(upload.part_sha256):
         log.info("upload %s: parts %s differ from the client's digests", upload.pk, damaged)
-        return _fail_direct(
+        return _reject(
             upload,
             _("Parts %(parts)s arrived damaged (their checksum differs from your file's): upload the file again.")
             % {"parts": ", ".join(damaged[:20]) or "?"},
         )
     if upload.sha256 and whole != upload.sha256:
-        return _fail_direct(upload, _("The file's checksum does not match: it was damaged on the way. Upload it again."))
+        return _reject(upload, _("The file's checksum does not match: it was damaged on the way. Upload it again."))
     try:
         probe = probe_stored(key=upload.key, size=upload.size)
     except ffmpeg.FFmpegError as exc:
         log.info("upload %s rejected: %s", upload.pk, exc.stderr_tail)
-        return _fail_direct(upload, exc.message)
+        return _reject(upload, exc.message)
     try:
         return cut_register_upload(upload=upload, probe=probe, sha256=whole)
     except ActionRefused as exc:
-        return _fail_direct(upload, exc.message)
+        return _reject(upload, exc.message)
 
 
 def probe_stored(*, key: str, size: int):
@@ -203,12 +203,6 @@ def probe_stored(*, key: str, size: int):
             return stream.read()
 
     return ffmpeg.probe(storage.ffmpeg_input(key=key), size=size, read_range=read_range)
-
-
-def _fail_direct(upload: Upload, message) -> None:
-    Upload.objects.filter(pk=upload.pk).update(status=Upload.Status.FAILED, error=str(message))
-    storage.delete(key=upload.key)
-    return None
 
 
 def upload_receive(*, upload: Upload, offset: int, chunks, length: int, chunk_sha256: str = "") -> Upload:
@@ -252,10 +246,14 @@ def upload_receive(*, upload: Upload, offset: int, chunks, length: int, chunk_sh
     return upload
 
 
-def _fail(upload: Upload, message) -> None:
+def _reject(upload: Upload, message) -> None:
+    """The uploaded file is not acceptable: record why on the upload and delete its bytes (the
+    local partial file, or the assembled object in the bucket). Nothing else was created."""
     Upload.objects.filter(pk=upload.pk).update(status=Upload.Status.FAILED, error=str(message))
-    storage.local_delete(key=upload.partial_key)
-    raise Invalid(message)
+    if upload.direct:
+        storage.delete(key=upload.key)
+    else:
+        storage.local_delete(key=upload.partial_key)
 
 
 def upload_finish(*, upload: Upload) -> Cut:
@@ -264,12 +262,15 @@ def upload_finish(*, upload: Upload) -> Cut:
     if actual != upload.size:
         raise Conflict(_("Only %(got)s of %(size)s bytes arrived: resume the upload.") % {"got": actual, "size": upload.size})
     if upload.sha256 and storage.local_sha256(key=upload.partial_key) != upload.sha256:
-        _fail(upload, _("The file's checksum does not match: it was damaged on the way. Upload it again."))
+        message = _("The file's checksum does not match: it was damaged on the way. Upload it again.")
+        _reject(upload, message)
+        raise Invalid(message)
     try:
-        probe = ffmpeg.probe(storage.local_path(key=upload.partial_key))
+        probe = probe_stored(key=upload.partial_key, size=upload.size)
     except ffmpeg.FFmpegError as exc:
         log.info("upload %s rejected: %s", upload.pk, exc.stderr_tail)
-        _fail(upload, exc.message)
+        _reject(upload, exc.message)
+        raise Invalid(exc.message) from exc
     return cut_register_upload(upload=upload, probe=probe)
 
 
@@ -437,13 +438,12 @@ def qc_targets(project):
     )
 
 
-def qc_judge(cut: Cut, project) -> tuple[list, bool]:
-    """Findings and pass/fail of a cut's stored QC report against the project's current targets."""
+def qc_verdict(report, project) -> tuple[list, bool]:
+    """The findings of a QC report against the project's current targets, and whether it passes."""
     from media import pipeline
 
-    report = pipeline.QCReport.from_dict(cut.qc["report"])
     findings = report.findings(qc_targets(project))
-    return findings, not any(f.severity == "fail" for f in findings)
+    return findings, pipeline.passing(findings)
 
 
 def qc_recheck(*, project) -> int:
@@ -452,8 +452,10 @@ def qc_recheck(*, project) -> int:
     count = 0
     cuts = Cut.objects.filter(deliverable__project=project, deliverable__status=Deliverable.Status.DRAFT,
                               status=Cut.Status.READY).exclude(qc={})
+    from media import pipeline
+
     for cut in cuts:
-        findings, passed = qc_judge(cut, project)
+        findings, passed = qc_verdict(pipeline.QCReport.from_dict(cut.qc["report"]), project)
         Cut.objects.filter(pk=cut.pk).update(
             qc={**cut.qc, "findings": [f.as_dict() for f in findings]}, qc_passed=passed
         )

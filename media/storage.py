@@ -421,42 +421,6 @@ def multipart_part_url(*, key: str, upload_id: str, part_number: int, expires: i
     )
 
 
-class _FileSlice(io.RawIOBase):
-    """Bytes ``offset`` .. ``offset + length`` of a local file as a seekable file of their own: a
-    part goes to S3 straight from the disk, never whole in memory."""
-
-    def __init__(self, path, offset: int, length: int):
-        self.file = open(path, "rb")  # noqa: SIM115 (closed by close())
-        self.offset, self.length, self.pos = offset, length, 0
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self.pos
-
-    def seek(self, pos: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self.pos, io.SEEK_END: self.length}[whence]
-        self.pos = min(max(base + pos, 0), self.length)
-        return self.pos
-
-    def readinto(self, buffer) -> int:
-        want = min(len(buffer), self.length - self.pos)
-        if want <= 0:
-            return 0
-        self.file.seek(self.offset + self.pos)
-        n = self.file.readinto(memoryview(buffer)[:want])
-        self.pos += n
-        return n
-
-    def close(self):
-        self.file.close()
-        super().close()
-
-
 def multipart_put_file_part(*, key: str, upload_id: str, part_number: int, path, offset: int, length: int) -> str:
     """Send bytes ``offset`` .. ``offset + length`` of the local file ``path`` as one part, from
     this process (``upload_cut`` on the command line), streamed from the disk; returns the part's
@@ -666,24 +630,36 @@ class _S3Reader(io.RawIOBase):
         super().close()
 
 
-class _LocalRange(io.RawIOBase):
-    """A local file read from ``first_byte`` to ``last_byte`` (inclusive)."""
+class _FileSlice(io.RawIOBase):
+    """Bytes ``offset`` .. ``offset + length`` of a local file as a seekable file of their own: a
+    ranged read of a stored file, or a part going to S3 straight from the disk (never whole in
+    memory)."""
 
-    def __init__(self, path: str, first_byte: int, last_byte: int | None):
+    def __init__(self, path, offset: int, length: int):
         self.file = open(path, "rb")  # noqa: SIM115 (closed by close())
-        self.file.seek(first_byte)
-        self.remaining = None if last_byte is None else max(0, last_byte - first_byte + 1)
+        self.offset, self.length, self.pos = offset, length, 0
 
     def readable(self) -> bool:
         return True
 
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self.pos
+
+    def seek(self, pos: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self.pos, io.SEEK_END: self.length}[whence]
+        self.pos = min(max(base + pos, 0), self.length)
+        return self.pos
+
     def readinto(self, buffer) -> int:
-        want = len(buffer) if self.remaining is None else min(len(buffer), self.remaining)
-        if want == 0:
+        want = min(len(buffer), self.length - self.pos)
+        if want <= 0:
             return 0
+        self.file.seek(self.offset + self.pos)
         n = self.file.readinto(memoryview(buffer)[:want])
-        if self.remaining is not None:
-            self.remaining -= n
+        self.pos += n
         return n
 
     def close(self):
@@ -700,7 +676,10 @@ def open_stream(*, key: str, first_byte: int = 0, last_byte: int | None = None) 
     if s3_enabled():
         return _S3Reader(key, first_byte, last_byte)
     with _local_errors("open", key):
-        return _LocalRange(_local_path(key), first_byte, last_byte)
+        path = _local_path(key)
+        size = os.path.getsize(path)
+        last = size - 1 if last_byte is None else min(last_byte, size - 1)
+        return _FileSlice(path, first_byte, max(0, last - first_byte + 1))
 
 
 def iter_chunks(*, key: str, chunk_size: int = IO_CHUNK) -> Iterator[bytes]:

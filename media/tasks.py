@@ -81,7 +81,8 @@ def _process(cut: Cut) -> None:
     source = storage.ffmpeg_input(key=cut.original_key)
     with tempfile.TemporaryDirectory(prefix="reelwork-cut-") as tmp:
         out = Path(tmp)
-        probe = services.probe_stored(key=cut.original_key, size=cut.size)
+        # The upload check probed the original already; the file has not changed since.
+        probe = ffmpeg.Probe.from_dict(cut.probe) if cut.probe else services.probe_stored(key=cut.original_key, size=cut.size)
         if probe.browser_ready:
             # The WebVTT index names the sprite relative to itself: both are served side by side.
             previews = pipeline.fast_preview(source, out, probe, sprite_url="sprite.jpg")
@@ -99,7 +100,7 @@ def _process(cut: Cut) -> None:
             key = f"{cut.prefix}/{Path(path).name}"
             storage.put_file(key=key, path=Path(path))
             stored[kind] = (key, Path(path).stat().st_size)
-    findings = report.findings(services.qc_targets(cut.deliverable.project))
+    findings, passed = services.qc_verdict(report, cut.deliverable.project)
     with transaction.atomic():
         for kind, (key, size) in stored.items():
             Rendition.objects.update_or_create(cut=cut, kind=kind, defaults={"key": key, "size": size})
@@ -109,5 +110,5 @@ def _process(cut: Cut) -> None:
             progress=1.0,
             probe=probe.as_dict(),
             qc={"report": report.as_dict(), "findings": [f.as_dict() for f in findings]},
-            qc_passed=not any(f.severity == "fail" for f in findings),
+            qc_passed=passed,
         )

@@ -165,9 +165,7 @@ def _body_chunks(request, length):
 def cut_detail(request, pk):
     cut = access.get_cut_for_user(request.user, pk)
     project = cut.deliverable.project
-    can_subtitle = cut.deliverable.status == cut.deliverable.Status.DRAFT and (
-        roles.is_office(request.user) or roles.is_unit_producer(request.user, project.unit_id)
-    )
+    can_subtitle = cut.deliverable.status == cut.deliverable.Status.DRAFT and roles.produces(request.user, project)
     return render(request, "media/cut_detail.html", {
         "cut": cut, "project": project, "findings": cut.qc.get("findings", []), "report": cut.qc.get("report", {}),
         "renditions": {r.kind: r for r in cut.renditions.all()}, "is_office": roles.is_office(request.user),

@@ -263,7 +263,7 @@ def project_fire(*, project: VideoProject, user, name: str, reason: str = "") ->
 
 def require_producer(project: VideoProject, user):
     """Deliverables are written by the producing unit (and the office, which may step in)."""
-    if not (roles.is_office(user) or roles.is_unit_producer(user, project.unit_id)):
+    if not roles.produces(user, project):
         raise Forbidden(_("Only the producing unit works on this project's deliverables."))
 
 

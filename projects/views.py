@@ -132,7 +132,7 @@ def _detail_context(request, project, **extra):
         "deliverables": project.deliverables.select_related("author", "cut").prefetch_related("reviews__items__item", "reviews__reviewer"),
         "submitted": submitted,
         "can_review": submitted is not None and roles.is_office(request.user),
-        "can_edit": roles.is_office(request.user) or roles.is_unit_producer(request.user, project.unit_id),
+        "can_edit": roles.produces(request.user, project),
         "editable_kind": editable_kind,
         "latest_version": latest,
         # A version under review is frozen; only a draft can be submitted.

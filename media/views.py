@@ -15,7 +15,6 @@ Both modes start with POST ``/projects/<id>/uploads/`` with JSON ``{filename, si
 """
 
 import functools
-import json
 import re
 
 from django.contrib import messages
@@ -27,13 +26,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from media import access, services, storage
+from media.serializers import UploadStartSerializer
 from media.models import Cut, Rendition, Upload
 from projects import access as project_access
 from projects import roles
 from media.subtitles import MAX_BYTES as SUBTITLES_MAX_BYTES
 from projects.errors import ActionRefused, Conflict, Invalid
+from studio import jsonbody
 
-CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
+# At most 19 digits (below 2**63): longer numbers are no byte offset of ours, and int() of
+# thousands of digits is refused by Python itself.
+CONTENT_RANGE = re.compile(r"^bytes (\d{1,19})-(\d{1,19})/(\d{1,19})$")
+RANGE = re.compile(r"^bytes=(\d{0,19})-(\d{0,19})$")
 SERVED = {"proxy.mp4": Rendition.Kind.PROXY, "poster.jpg": Rendition.Kind.POSTER,
           "sprite.jpg": Rendition.Kind.SPRITE, "sprite.vtt": Rendition.Kind.THUMBS}
 
@@ -75,15 +79,8 @@ def _upload_state(upload: Upload, *, parts: bool = False):
 def upload_start(request, pk):
     project = project_access.get_project_for_user(request.user, pk)
     try:
-        body = json.loads(request.body or b"{}")
-        size = int(body.get("size", -1))
-    except (ValueError, TypeError):
-        return JsonResponse({"detail": _("Send JSON with filename, size and sha256.")}, status=400)
-    try:
-        upload = services.upload_start(
-            project=project, user=request.user, filename=str(body.get("filename", "")), size=size,
-            sha256=str(body.get("sha256", "")), note=str(body.get("note", ""))[:2000],
-        )
+        body = jsonbody.validated(UploadStartSerializer, jsonbody.loads(request.body or b"{}"))
+        upload = services.upload_start(project=project, user=request.user, **body)
     except ActionRefused as exc:
         return _refusal(exc)
     return JsonResponse(_upload_state(upload), status=201)
@@ -102,7 +99,8 @@ def upload_chunk(request, upload_id):
     if not match:
         return JsonResponse({"detail": _("Send a Content-Range header: bytes start-end/size.")}, status=400)
     start, end, total = (int(g) for g in match.groups())
-    length = int(request.headers.get("Content-Length") or 0)
+    declared = request.headers.get("Content-Length", "")
+    length = int(declared) if declared.isdigit() and len(declared) <= 19 else -1
     if total != upload.size or end < start or end - start + 1 != length:
         return JsonResponse({"detail": _("The byte range does not match the declared file.")}, status=400)
     try:
@@ -137,10 +135,7 @@ def upload_part_urls(request, upload_id):
 def upload_complete(request, upload_id):
     upload = access.get_upload_for_user(request.user, upload_id)
     try:
-        body = json.loads(request.body or b"{}")
-    except ValueError:
-        return JsonResponse({"detail": _("Send JSON with the SHA-256 of each part.")}, status=400)
-    try:
+        body = jsonbody.loads(request.body or b"{}")
         upload = services.upload_complete(upload=upload, user=request.user,
                                           part_sha256=body.get("parts") if isinstance(body, dict) else None)
     except ActionRefused as exc:
@@ -202,7 +197,7 @@ def _ranged_file(request, key):
         raise Http404
     size = stat["size"]
     headers = {"Accept-Ranges": "bytes", "Content-Type": storage.content_type_for(key)}
-    match = re.match(r"^bytes=(\d*)-(\d*)$", request.headers.get("Range", ""))
+    match = RANGE.match(request.headers.get("Range", ""))
     if not match or (not match.group(1) and not match.group(2)):
         return StreamingHttpResponse(storage.iter_chunks(key=key), headers={**headers, "Content-Length": str(size)})
     if match.group(1):

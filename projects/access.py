@@ -8,7 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from projects import roles
-from projects.models import Deliverable, State, Topic, TopicCall, VideoProject
+from projects.models import Deliverable, Shot, State, Topic, TopicCall, VideoProject
 
 # Organisers schedule showings of finished films; they see nothing before approval.
 ORGANISER_STATES = [State.APPROVED, State.SCREENING, State.ARCHIVED]
@@ -35,6 +35,12 @@ def get_project_for_user(user, pk) -> VideoProject:
 def get_deliverable_for_user(user, project_pk, pk) -> Deliverable:
     project = get_project_for_user(user, project_pk)
     return get_object_or_404(project.deliverables.select_related("author"), pk=pk)
+
+
+def get_shot_for_user(user, project_pk, version_pk, number) -> Shot:
+    """A storyboard shot of a version the user may see (its frame is served only through this)."""
+    deliverable = get_deliverable_for_user(user, project_pk, version_pk)
+    return get_object_or_404(deliverable.shots, number=number)
 
 
 def get_call_for_user(user, pk) -> TopicCall:

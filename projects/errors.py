@@ -25,3 +25,9 @@ class Conflict(ActionRefused):
     """The object is not in a state that allows this, or someone changed it meanwhile."""
 
     status_code = 409
+
+
+class TooLarge(ActionRefused):
+    """The request body is over the size limit: nothing was read into the application."""
+
+    status_code = 413

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from projects import roles
 from projects.models import FRAME_RATES, ChecklistItem, Genre, Origin, Resolution, StageReview, Track, Unit
+from studio import limits
 
 
 class PitchForm(forms.Form):
@@ -35,38 +36,41 @@ class PlanForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=limits.REASON)
 
 
 class ScriptForm(forms.Form):
     base_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
-    script = forms.CharField(label=_("Script"), widget=forms.Textarea(attrs={"rows": 12}), required=False)
-    narration = forms.CharField(label=_("Narration (解说词)"), widget=forms.Textarea(attrs={"rows": 8}), required=False)
-    note = forms.CharField(label=_("Note on this version"), max_length=500, required=False)
+    script = forms.CharField(label=_("Script"), widget=forms.Textarea(attrs={"rows": 12}), required=False, max_length=limits.SCRIPT)
+    narration = forms.CharField(label=_("Narration (解说词)"), widget=forms.Textarea(attrs={"rows": 8}), required=False,
+                                max_length=limits.SCRIPT)
+    note = forms.CharField(label=_("Note on this version"), max_length=limits.NOTE, required=False)
 
 
 class StoryboardHeaderForm(forms.Form):
     base_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
-    note = forms.CharField(label=_("Note on this version"), max_length=500, required=False)
+    note = forms.CharField(label=_("Note on this version"), max_length=limits.NOTE, required=False)
 
 
 class ShotForm(forms.Form):
-    number = forms.IntegerField(label=_("Shot"), min_value=1)
-    picture = forms.CharField(label=_("Picture"), widget=forms.Textarea(attrs={"rows": 2}))
-    dialogue = forms.CharField(label=_("Narration / dialogue"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    camera_movement = forms.CharField(label=_("Camera movement (运镜)"), max_length=60, required=False)
-    duration_seconds = forms.IntegerField(label=_("Duration (s)"), min_value=1)
+    number = forms.IntegerField(label=_("Shot"), min_value=1, max_value=limits.SHOT_NUMBER)
+    picture = forms.CharField(label=_("Picture"), widget=forms.Textarea(attrs={"rows": 2}), max_length=limits.SHOT_TEXT)
+    dialogue = forms.CharField(label=_("Narration / dialogue"), widget=forms.Textarea(attrs={"rows": 2}), required=False,
+                               max_length=limits.SHOT_TEXT)
+    camera_movement = forms.CharField(label=_("Camera movement (运镜)"), max_length=limits.CAMERA_MOVEMENT, required=False)
+    duration_seconds = forms.IntegerField(label=_("Duration (s)"), min_value=1, max_value=limits.SHOT_SECONDS)
     frame = forms.ImageField(label=_("Frame"), required=False)
 
 
-ShotFormSet = forms.formset_factory(ShotForm, extra=3, can_delete=True, max_num=300)
+ShotFormSet = forms.formset_factory(ShotForm, extra=3, can_delete=True, max_num=limits.SHOTS, validate_max=True)
 
 
 class ReviewForm(forms.Form):
     """The stage checklist: a pass/fail and a note per item, then a decision."""
 
     decision = forms.ChoiceField(label=_("Decision"), choices=StageReview.Decision.choices, widget=forms.RadioSelect)
-    comment = forms.CharField(label=_("Comments to the producer"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    comment = forms.CharField(label=_("Comments to the producer"), widget=forms.Textarea(attrs={"rows": 3}), required=False,
+                              max_length=limits.COMMENT)
 
     def __init__(self, *args, stage, **kwargs):
         super().__init__(*args, **kwargs)
@@ -80,7 +84,7 @@ class ReviewForm(forms.Form):
                 widget=forms.RadioSelect,
                 help_text=_("Veto item: if it is not passed, the deliverable can only be returned.") if item.is_veto else "",
             )
-            self.fields[f"note_{item.pk}"] = forms.CharField(label=_("Note"), required=False, max_length=500)
+            self.fields[f"note_{item.pk}"] = forms.CharField(label=_("Note"), required=False, max_length=limits.NOTE)
 
     def item_rows(self):
         return [(item, self[f"item_{item.pk}"], self[f"note_{item.pk}"]) for item in self.items]

@@ -6,10 +6,11 @@ leaves the project and its deliverables exactly as they were.
 
 import datetime as dt
 
+from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_fsm import ConcurrentTransition
+from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from projects import roles, schedule, similarity
 from projects.errors import Conflict, Forbidden, Invalid
@@ -35,6 +36,7 @@ from projects.models import (
     VideoProject,
 )
 from projects.models.workflow import GATE_KIND
+from studio import limits
 
 # A passed gate finishes the milestone of the stage it leaves; a revision reopens production.
 MILESTONE_DONE_BY = {
@@ -79,6 +81,11 @@ def topic_pitch(
     title, logline = title.strip(), logline.strip()
     if not title or not logline:
         raise Invalid(_("A topic needs a title and a logline."))
+    _check_lengths(
+        (_("The title"), title, limits.TITLE),
+        (_("The logline"), logline, limits.LOGLINE),
+        (_("The local elements"), local_elements, limits.LOCAL_ELEMENTS),
+    )
 
     matches = topic_similar(title=title)
     topic = Topic.objects.create(
@@ -132,6 +139,10 @@ def project_plan(
         raise Invalid(_("Unknown picture size."))
     if spec_fps is not None and spec_fps not in dict(FRAME_RATES):
         raise Invalid(_("Unknown frame rate."))
+    if deadline is not None:
+        earliest, latest = limits.deadline_range(timezone.localdate())
+        if not earliest <= deadline <= latest:
+            raise Invalid(_("The deadline must lie between %(earliest)s and %(latest)s.") % {"earliest": earliest, "latest": latest})
     spec_before = (project.genre_id, project.spec_resolution, project.spec_fps)
     project.genre, project.track, project.origin, project.deadline = genre, track, origin, deadline
     if spec_resolution is not None:
@@ -209,7 +220,12 @@ def _fire(project: VideoProject, name: str, user, reason: str = "") -> ProjectTr
     if unmet:
         raise Conflict(" ".join(unmet))
     source = project.state
-    getattr(project, name)()
+    try:
+        getattr(project, name)()
+    except TransitionNotAllowed:
+        # django-fsm checks the conditions again as it fires; they read other rows (the submitted
+        # deliverable, the latest review) that a racing request may have changed since our check.
+        raise Conflict(_("Someone else changed this project meanwhile. Reload the page and try again.")) from None
     _save(project)
     entry = ProjectTransition.objects.create(
         project=project, name=name, source=source, target=project.state, actor=user, reason=reason
@@ -248,6 +264,7 @@ def project_fire(*, project: VideoProject, user, name: str, reason: str = "") ->
     if tr is not None and not tr.custom.get("direct"):
         raise Conflict(_("This step happens through a stage review or a submission."))
     reason = reason.strip()
+    _check_lengths((_("The reason"), reason, limits.REASON))
     if tr is not None and tr.custom.get("needs_reason") and not reason:
         raise Invalid(_("Give a reason: it is recorded in the project's timeline."))
     if name == "approve" and project.topic.flagged and not reason:
@@ -305,6 +322,11 @@ def deliverable_save(
         raise Conflict(_("Version %(v)s is under review: wait for the office's decision.") % {"v": current})
     if kind == "script" and not (script.strip() or narration.strip()):
         raise Invalid(_("Write the script or the narration."))
+    _check_lengths(
+        (_("The script"), script, limits.SCRIPT),
+        (_("The narration"), narration, limits.SCRIPT),
+        (_("The note"), note, limits.NOTE),
+    )
     if kind == "storyboard":
         shots = _clean_shots(shots or [])
     deliverable = Deliverable.objects.create(
@@ -328,32 +350,41 @@ def deliverable_save(
 
 
 def _clean_shots(shots: list[dict]) -> list[dict]:
+    """The shot list's own rules; the fields' bounds were checked by the form or serializer.
+    A frame is an uploaded image (its key is made by the storage); anything else is not kept."""
     if not shots:
         raise Invalid(_("A storyboard needs at least one shot."))
+    if len(shots) > limits.SHOTS:
+        raise Invalid(_("A storyboard has at most %(n)s shots.") % {"n": limits.SHOTS})
     cleaned, numbers = [], set()
     for index, raw in enumerate(shots, start=1):
-        try:
-            number = int(raw.get("number") or index)
-            duration = int(raw.get("duration_seconds") or 0)
-        except (TypeError, ValueError):
-            raise Invalid(_("Shot %(n)s: number and duration must be whole numbers.") % {"n": index}) from None
-        picture = str(raw.get("picture") or "").strip()
-        if not picture or duration <= 0:
+        number = raw.get("number") or index
+        picture = (raw.get("picture") or "").strip()
+        if not picture or not raw.get("duration_seconds"):
             raise Invalid(_("Shot %(n)s needs a picture description and a duration in seconds.") % {"n": number})
         if number in numbers:
             raise Invalid(_("Shot number %(n)s is used twice.") % {"n": number})
         numbers.add(number)
+        frame = raw.get("frame")
         cleaned.append(
             {
                 "number": number,
                 "picture": picture,
-                "dialogue": str(raw.get("dialogue") or "").strip(),
-                "camera_movement": str(raw.get("camera_movement") or "").strip()[:60],
-                "duration_seconds": duration,
-                "frame": raw.get("frame"),
+                "dialogue": (raw.get("dialogue") or "").strip(),
+                "camera_movement": (raw.get("camera_movement") or "").strip(),
+                "duration_seconds": raw["duration_seconds"],
+                "frame": frame if isinstance(frame, File) else None,
             }
         )
     return cleaned
+
+
+def _check_lengths(*fields) -> None:
+    """Free text over its cap (``studio.limits``) is refused with the field named: each of
+    ``fields`` is ``(label, value, cap)``."""
+    for label, value, cap in fields:
+        if len(value) > cap:
+            raise Invalid(_("%(field)s is longer than %(max)s characters.") % {"field": label, "max": cap})
 
 
 @transaction.atomic
@@ -402,6 +433,7 @@ def stage_review_record(
         raise Invalid(_("Assess every checklist item: %(items)s.") % {"items": "、".join(missing)})
     if decision == StageReview.Decision.RETURN and not comment.strip():
         raise Invalid(_("Say what must change: returning needs comments."))
+    _check_lengths((_("The comments"), comment, limits.COMMENT), *((item.label, results[item.pk][1], limits.NOTE) for item in items))
     vetoed = any(item.is_veto and not results[item.pk][0] for item in items)
     review = StageReview.objects.create(
         project=project, deliverable=deliverable, reviewer=user, decision=decision, comment=comment.strip(), vetoed=vetoed

@@ -3,11 +3,14 @@
 A refused action re-renders the page with the reason and the refusal's 4xx status.
 """
 
+import mimetypes
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch
-from django.http import Http404, HttpResponse
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -309,6 +312,19 @@ def deliverable_detail(request, pk, version_pk):
         "projects/deliverable_detail.html",
         {"project": deliverable.project, "deliverable": deliverable, "reviews": deliverable.reviews.prefetch_related("items__item")},
     )
+
+
+@require_GET
+@login_required
+def shot_frame(request, pk, version_pk, number):
+    """A storyboard frame, to whoever may see its version (stored files have no public URL)."""
+    shot = access.get_shot_for_user(request.user, pk, version_pk, number)
+    if not shot.frame:
+        raise Http404
+    content_type = mimetypes.guess_type(shot.frame.name)[0] or "application/octet-stream"
+    response = FileResponse(default_storage.open(shot.frame.name), content_type=content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -16,7 +15,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
+# Stored files (originals, previews, subtitles, storyboard frames) are never served by URL prefix,
+# in any mode: each goes out through a view that checks access first, or a presigned URL such a
+# view hands out.
 
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+handler400 = "studio.middleware.bad_request"

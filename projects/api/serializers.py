@@ -1,9 +1,11 @@
 """Serializers shape data in and out; the rules stay in ``projects.services``."""
 
+from django.urls import reverse
 from django.utils import timezone
 from rest_framework import serializers
 
 from projects import schedule
+from studio import limits
 from projects.models import (
     FRAME_RATES,
     Deliverable,
@@ -113,15 +115,32 @@ class TransitionSerializer(serializers.ModelSerializer):
 
 
 class FireSerializer(serializers.Serializer):
-    name = serializers.CharField()
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    name = serializers.CharField(max_length=40)
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=limits.REASON)
 
 
 class ShotSerializer(serializers.ModelSerializer):
+    frame = serializers.SerializerMethodField(help_text="URL of the frame image (served after an access check), or null.")
+
     class Meta:
         model = Shot
         fields = ["number", "picture", "dialogue", "camera_movement", "duration_seconds", "frame"]
-        read_only_fields = ["frame"]
+
+    def get_frame(self, shot) -> str | None:
+        if not shot.frame:
+            return None
+        return reverse("shot-frame", args=[shot.deliverable.project_id, shot.deliverable_id, shot.number])
+
+
+class ShotWriteSerializer(serializers.Serializer):
+    """One shot as a client sends it. Frames are image files uploaded on the storyboard page; a
+    client never names a stored file, so a ``frame`` sent here is ignored (read-only)."""
+
+    number = serializers.IntegerField(min_value=1, max_value=limits.SHOT_NUMBER, required=False)
+    picture = serializers.CharField(max_length=limits.SHOT_TEXT)
+    dialogue = serializers.CharField(max_length=limits.SHOT_TEXT, required=False, allow_blank=True, default="")
+    camera_movement = serializers.CharField(max_length=limits.CAMERA_MOVEMENT, required=False, allow_blank=True, default="")
+    duration_seconds = serializers.IntegerField(min_value=1, max_value=limits.SHOT_SECONDS)
 
 
 class DeliverableSerializer(serializers.ModelSerializer):
@@ -135,11 +154,11 @@ class DeliverableSerializer(serializers.ModelSerializer):
 
 class DeliverableWriteSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Deliverable.Kind.choices)
-    base_version = serializers.IntegerField(min_value=0)
-    script = serializers.CharField(required=False, allow_blank=True, default="")
-    narration = serializers.CharField(required=False, allow_blank=True, default="")
-    note = serializers.CharField(required=False, allow_blank=True, default="")
-    shots = serializers.ListField(child=serializers.DictField(), required=False, default=list)
+    base_version = serializers.IntegerField(min_value=0, max_value=2**31 - 1)
+    script = serializers.CharField(required=False, allow_blank=True, default="", max_length=limits.SCRIPT, trim_whitespace=False)
+    narration = serializers.CharField(required=False, allow_blank=True, default="", max_length=limits.SCRIPT, trim_whitespace=False)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=limits.NOTE)
+    shots = ShotWriteSerializer(many=True, required=False, default=list, max_length=limits.SHOTS)
 
 
 class SubmitSerializer(serializers.Serializer):
@@ -147,15 +166,15 @@ class SubmitSerializer(serializers.Serializer):
 
 
 class ReviewItemSerializer(serializers.Serializer):
-    item = serializers.IntegerField()
+    item = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
     passed = serializers.BooleanField()
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=limits.NOTE)
 
 
 class ReviewWriteSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=StageReview.Decision.choices)
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
-    items = ReviewItemSerializer(many=True)
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=limits.COMMENT)
+    items = ReviewItemSerializer(many=True, max_length=100)
 
 
 class ReviewSerializer(serializers.ModelSerializer):

@@ -91,3 +91,31 @@ def test_the_api_answers_409_to_the_loser(make_project, office, organiser):
     assert sorted(code for code, _ in statuses) == [200, 409], statuses
     assert all(detail for code, detail in statuses if code == 409)
     assert ProjectTransition.objects.filter(project=project, name="start_screening").count() == 1
+
+
+@needs_postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_racing_stage_reviews_that_advance_a_gate_one_wins_the_rest_get_409(make_project, office, producer_a):
+    from tests.conftest import pass_all, submit_version
+
+    # The window is narrow (~6 % of requests hit it when probed): a few projects, four reviewers each.
+    for n in range(3):
+        project = make_project(State.SCRIPT, title=f"并发审核{n}")
+        submit_version(project, producer_a, "script")
+        items = [{"item": pk, "passed": True, "note": ""} for pk in pass_all(State.SCRIPT)]
+        statuses = []
+
+        def review(ready):
+            client = APIClient()
+            client.force_authenticate(office)
+            ready()
+            response = client.post(f"/api/projects/{project.pk}/reviews/", {"decision": "advance", "items": items}, format="json")
+            statuses.append((response.status_code, response.json().get("detail", "")))
+
+        race(*[review] * 4)
+        assert sorted(code for code, _ in statuses) == [201, 409, 409, 409], statuses
+        assert all(detail for code, detail in statuses if code == 409)
+        project.refresh_from_db()
+        assert project.state == State.STORYBOARD
+        assert ProjectTransition.objects.filter(project=project, name="pass_script").count() == 1
+        assert project.reviews.count() == 1

@@ -1,0 +1,241 @@
+"""The leak matrix: every URL the app answers × every role, and every stored file by path.
+
+Where the role × endpoint matrices in ``tests/projects`` and ``tests/media`` pin exact statuses,
+this one asks one question of every route, so that a route nobody listed cannot slip through: does
+anyone who may not see unit A's film in production learn anything about it? A refusal must be a
+login redirect, 401, 403, 404 or 405 without the film's title or any byte of its files; a list
+must leave the film out; and no GET changes a row anywhere. A new URL fails
+``test_every_route_is_in_the_matrix`` until it is given a line here.
+
+Stored files (original, previews, subtitles, a storyboard frame) are also requested by their
+storage paths under every prefix a static-file route could serve them from, with ``DEBUG`` on and
+the URLs loaded afresh, as ``./run`` runs: none may answer with the file.
+"""
+
+import importlib
+import io
+
+import pytest
+from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import clear_url_caches, get_resolver, reverse
+from PIL import Image
+
+from media import storage
+from media.models import Rendition, Upload
+from projects import services
+from projects.models import State
+from tests.conftest import pass_all, processed_cut
+
+TITLE = "绝密片名甲乙丙"
+SECRET = b"SECRET-FILE-BYTES-" * 8
+ROLES = {"office": "office", "own": "producer_a", "other": "producer_b", "panelist": "panelist",
+         "organiser": "organiser", "anon": None}
+FILM = {"office", "own"}  # who may see unit A's film in production
+SIGNED_IN = set(ROLES) - {"anon"}
+PRODUCERS = {"office", "own", "other"}
+PUBLIC = set(ROLES)
+
+# url name: (args from the world, roles that may see what it shows). "Seeing" a list means the
+# film is in it for FILM roles only; for the rest the list must leave it out.
+ROUTES = {
+    "dashboard": (lambda w: [], SIGNED_IN),
+    "project-list": (lambda w: [], SIGNED_IN),
+    "project-detail": (lambda w: [w.project.pk], FILM),
+    "project-plan": (lambda w: [w.project.pk], FILM),
+    "project-calendar": (lambda w: [w.project.pk], FILM),
+    "project-transition": (lambda w: [w.project.pk, "cancel"], FILM),
+    "script-edit": (lambda w: [w.project.pk], FILM),
+    "storyboard-edit": (lambda w: [w.project.pk], FILM),
+    "deliverable-submit": (lambda w: [w.project.pk, "cut"], FILM),
+    "deliverable-detail": (lambda w: [w.project.pk, w.storyboard.pk], FILM),
+    "shot-frame": (lambda w: [w.project.pk, w.storyboard.pk, 1], FILM),
+    "stage-review": (lambda w: [w.project.pk], FILM),
+    "call-list": (lambda w: [], PRODUCERS),
+    "topic-pitch": (lambda w: [w.call.pk], PRODUCERS),
+    "upload-start": (lambda w: [w.project.pk], FILM),
+    "upload-chunk": (lambda w: [w.upload.pk], {"own"}),
+    "upload-part-urls": (lambda w: [w.upload.pk], {"own"}),
+    "upload-complete": (lambda w: [w.upload.pk], {"own"}),
+    "cut-detail": (lambda w: [w.cut.pk], FILM),
+    "cut-status": (lambda w: [w.cut.pk], FILM),
+    "cut-file": (lambda w: [w.cut.pk, "proxy.mp4"], FILM),
+    "cut-waive-qc": (lambda w: [w.cut.pk], FILM),
+    "cut-subtitles": (lambda w: [w.cut.pk], FILM),
+    "login": (lambda w: [], PUBLIC),
+    "logout": (lambda w: [], PUBLIC),
+    "set_language": (lambda w: [], PUBLIC),
+    "api-calls": (lambda w: [], SIGNED_IN),
+    "api-topics": (lambda w: [], SIGNED_IN),
+    "api-topic-similar": (lambda w: [], PRODUCERS),
+    "api-topic": (lambda w: [w.project.topic_id], FILM),
+    "api-projects": (lambda w: [], SIGNED_IN),
+    "api-project": (lambda w: [w.project.pk], FILM),
+    "api-project-plan": (lambda w: [w.project.pk], FILM),
+    "api-project-transitions": (lambda w: [w.project.pk], FILM),
+    "api-project-deliverables": (lambda w: [w.project.pk], FILM),
+    "api-deliverable-submit": (lambda w: [w.project.pk], FILM),
+    "api-deliverable": (lambda w: [w.project.pk, w.storyboard.pk], FILM),
+    "api-project-reviews": (lambda w: [w.project.pk], FILM),
+    "api-project-schedule": (lambda w: [w.project.pk], FILM),
+    "api-schema": (lambda w: [], SIGNED_IN),
+    "api-docs": (lambda w: [], SIGNED_IN),
+}
+# Routes whose answer to anyone is about the session itself, not the film.
+SESSION_ROUTES = {"login", "logout", "set_language"}
+REFUSALS = {401, 403, 404, 405}
+
+
+def routes():
+    """Every named route the URL configuration answers, the admin's apart (staff only, tested in
+    ``tests/projects/test_admin.py``)."""
+    names = set()
+
+    def walk(resolver):
+        for pattern in resolver.url_patterns:
+            if hasattr(pattern, "url_patterns"):
+                if getattr(pattern, "app_name", None) != "admin":
+                    walk(pattern)
+            elif pattern.name:
+                names.add(pattern.name)
+
+    walk(get_resolver())
+    return names
+
+
+def test_every_route_is_in_the_matrix():
+    assert routes() == set(ROUTES), "give each new route a line in ROUTES (who may see what it shows)"
+
+
+class World:
+    pass
+
+
+def _png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(buffer, format="PNG")
+    return buffer.getvalue() + SECRET  # a PNG reader stops at IEND; the marker rides along
+
+
+@pytest.fixture
+def world(make_project, producer_a, office, storage_dir, call):
+    """Unit A's film in production: a storyboard version with a frame, a processed cut with its
+    previews and subtitles, an upload in progress: every kind of stored file there is."""
+    w = World()
+    w.call = call
+    project = make_project(State.STORYBOARD, title=TITLE)
+    w.storyboard = services.deliverable_save(
+        project=project, user=producer_a, kind="storyboard", base_version=0,
+        shots=[{"number": 1, "picture": "全景", "duration_seconds": 6, "frame": SimpleUploadedFile("f.png", _png())}],
+    )
+    services.deliverable_submit(project=project, user=producer_a, kind="storyboard")
+    services.stage_review_record(project=project, user=office, decision="advance", results=pass_all(State.STORYBOARD))
+    deliverable = services.deliverable_save(project=project, user=producer_a, kind="cut", base_version=0,
+                                            note="v1", from_upload=True)
+    w.cut = processed_cut(deliverable)
+    storage.save(key=w.cut.original_key, content=SECRET)
+    for kind, name in [(Rendition.Kind.PROXY, "proxy.mp4"), (Rendition.Kind.POSTER, "poster.jpg"),
+                       (Rendition.Kind.SPRITE, "sprite.jpg"), (Rendition.Kind.THUMBS, "sprite.vtt")]:
+        key = storage.rendition_key(project.pk, 1, name)
+        storage.save(key=key, content=SECRET)
+        Rendition.objects.create(cut=w.cut, kind=kind, key=key, size=len(SECRET))
+    w.cut.subtitles_key = storage.rendition_key(project.pk, 1, "subtitles.vtt")
+    storage.save(key=w.cut.subtitles_key, content=b"WEBVTT\n\n" + SECRET)
+    w.cut.save(update_fields=["subtitles_key"])
+    w.upload = Upload.objects.create(project=project, user=producer_a, filename="b.mp4", size=10, sha256="")
+    storage.local_append(key=w.upload.partial_key, offset=0, chunk_iter=[SECRET[:5]])
+    w.project = project
+    w.keys = sorted(str(p.relative_to(storage_dir)) for p in storage_dir.rglob("*") if p.is_file())
+    assert len(w.keys) >= 8, w.keys
+    return w
+
+
+def every_row():
+    """All rows of our apps' tables, to show a GET changed nothing anywhere."""
+    rows = {}
+    for label in ("projects", "media", "reviews", "auth"):
+        for model in apps.get_app_config(label).get_models():
+            rows[model._meta.label] = sorted(map(repr, model.objects.values_list()))
+    return rows
+
+
+def client_for(role, request):
+    client = Client()
+    if ROLES[role]:
+        client.force_login(request.getfixturevalue(ROLES[role]))
+    return client
+
+
+def body_of(response) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def assert_reveals_nothing(response, what):
+    body = body_of(response)
+    assert TITLE.encode() not in body, f"{what}: the title leaks"
+    assert SECRET[:18] not in body, f"{what}: file bytes leak"
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_no_route_shows_the_film_to_a_role_that_may_not_see_it(world, role, request):
+    client = client_for(role, request)
+    before = every_row()
+    for name, (args, allowed) in ROUTES.items():
+        url = reverse(name, args=args(world))
+        response = client.get(url)
+        what = f"GET {name} as {role}"
+        assert response.status_code < 500, what
+        if role in allowed or name in SESSION_ROUTES:
+            continue
+        if role == "anon":
+            assert response.status_code in REFUSALS or (
+                response.status_code == 302 and response["Location"].startswith(reverse("login"))
+            ), f"{what}: {response.status_code}"
+        else:
+            assert response.status_code in REFUSALS | {200}, f"{what}: {response.status_code}"
+        assert_reveals_nothing(response, what)
+    assert every_row() == before, f"a GET changed data (as {role})"
+
+
+@pytest.mark.parametrize("role", ["other", "panelist", "organiser", "anon"])
+def test_no_post_on_the_film_by_a_role_that_may_not_see_it_changes_anything(world, role, request):
+    client = client_for(role, request)
+    before = every_row()
+    for name, (args, allowed) in ROUTES.items():
+        if role in allowed or name in SESSION_ROUTES:
+            continue
+        response = client.post(reverse(name, args=args(world)), {"reason": "试探", "name": "cancel"})
+        what = f"POST {name} as {role}"
+        assert response.status_code in REFUSALS | {200, 302}, f"{what}: {response.status_code}"
+        if response.status_code == 302:
+            assert role == "anon" and response["Location"].startswith(reverse("login")), what
+        assert_reveals_nothing(response, what)
+    assert every_row() == before, f"a refused POST changed data (as {role})"
+
+
+@pytest.fixture
+def debug_urls(settings):
+    """The URLs as development mode (``./run``) loads them: DEBUG on at import time."""
+    import studio.urls
+
+    settings.DEBUG = True
+    importlib.reload(studio.urls)
+    clear_url_caches()
+    yield
+    settings.DEBUG = False
+    importlib.reload(studio.urls)
+    clear_url_caches()
+
+
+PREFIXES = ["/files/", "/media/", "/storage/", "/var/storage/", "/static/", "/", "/files/../"]
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_no_stored_file_is_reachable_by_its_path(world, debug_urls, role, request):
+    client = client_for(role, request)
+    for key in world.keys:
+        for prefix in PREFIXES:
+            response = client.get(prefix + key)
+            assert response.status_code in {302, 404}, f"{prefix}{key} as {role}: {response.status_code}"
+            assert_reveals_nothing(response, f"{prefix}{key} as {role}")

@@ -79,7 +79,7 @@ def _upload_state(upload: Upload, *, parts: bool = False):
 def upload_start(request, pk):
     project = project_access.get_project_for_user(request.user, pk)
     try:
-        body = jsonbody.validated(UploadStartSerializer, jsonbody.loads(request.body or b"{}"))
+        body = jsonbody.validated(UploadStartSerializer, jsonbody.read(request))
         upload = services.upload_start(project=project, user=request.user, **body)
     except ActionRefused as exc:
         return _refusal(exc)
@@ -135,7 +135,7 @@ def upload_part_urls(request, upload_id):
 def upload_complete(request, upload_id):
     upload = access.get_upload_for_user(request.user, upload_id)
     try:
-        body = jsonbody.loads(request.body or b"{}")
+        body = jsonbody.read(request)
         upload = services.upload_complete(upload=upload, user=request.user,
                                           part_sha256=body.get("parts") if isinstance(body, dict) else None)
     except ActionRefused as exc:

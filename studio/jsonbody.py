@@ -29,12 +29,14 @@ def loads(raw: bytes | str):
 
 
 def read(stream, *, limit: int | None = None):
-    """Read a body from a file-like ``stream`` (at most ``limit`` bytes) and parse it."""
+    """Read a body from a file-like ``stream`` (a request, or DRF's stream of one): at most
+    ``limit`` bytes (``DATA_UPLOAD_MAX_MEMORY_SIZE``), so an oversized body is refused with a
+    JSON answer in every mode instead of Django's own 400 page. An empty body is ``{}``."""
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE if limit is None else limit
     raw = stream.read(limit + 1)
     if len(raw) > limit:
         raise TooLarge(_("The request is larger than %(kb)s KB.") % {"kb": limit // 1024})
-    return loads(raw)
+    return loads(raw) if raw.strip() else {}
 
 
 def check_text(data) -> None:

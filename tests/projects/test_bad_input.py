@@ -195,8 +195,10 @@ def test_byte_ranges_with_thousands_of_digits_are_refused(client, make_project, 
     assert project.uploads.get().received == 0
 
 
-def test_bodies_over_the_size_limit_answer_json(api, client, make_project, producer_a, settings, storage_dir):
+@pytest.mark.parametrize("debug", [False, True], ids=["production", "development"])
+def test_bodies_over_the_size_limit_answer_json(api, client, make_project, producer_a, settings, storage_dir, debug):
     project = make_project(State.SCRIPT)
+    settings.DEBUG = debug  # ./run: Django's own answer to an oversized body is a debug page there
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
     big = {"kind": "script", "base_version": 0, "script": "镜" * 20_000}
     assert_refused(api.post(f"/api/projects/{project.pk}/deliverables/", big, format="json"), status=413)

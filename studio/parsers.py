@@ -1,12 +1,19 @@
-"""The API's JSON parser: DRF's, reading through :mod:`studio.jsonbody` (size limit, depth, text)."""
+"""The API's JSON parser, reading through :mod:`studio.jsonbody` (size limit, depth, text).
 
-from rest_framework.parsers import JSONParser as DRFJSONParser
+Not a subclass of DRF's ``JSONParser``: DRF reads ``request.body`` up front for that one, and an
+oversized body then raises Django's ``RequestDataTooBig`` outside DRF's error handling (an HTML
+400 page). Reading the stream here refuses it with a JSON 413 like every other refusal.
+"""
+
+from rest_framework.parsers import BaseParser
+from rest_framework.renderers import JSONRenderer
 
 from studio import jsonbody
 
 
-class JSONParser(DRFJSONParser):
+class JSONParser(BaseParser):
+    media_type = "application/json"
+    renderer_class = JSONRenderer
+
     def parse(self, stream, media_type=None, parser_context=None):
-        if stream is None:
-            return {}
-        return jsonbody.read(stream)
+        return jsonbody.read(stream) if stream is not None else {}

@@ -93,14 +93,58 @@ class RunStats:
 
 @dataclass(frozen=True)
 class Finding:
-    code: str  # loudness, true_peak, black, silence, freeze, duration, resolution, fps, no_audio
+    """One thing QC found, as data: stored as it is and put into words (``message``) when read,
+    in the reader's language. ``params`` holds the numbers the words need."""
+
+    code: str  # no_audio, extra_audio, loudness, true_peak, black, silence, freeze, duration, resolution, fps
     severity: str  # "fail" or "warn"
     start: float | None
     end: float | None
-    message: str
+    params: dict = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        return finding_message(self.code, self.params)
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Finding":
+        return cls(data["code"], data["severity"], data.get("start"), data.get("end"), data.get("params") or {})
+
+
+FINDING_TEXTS = {
+    "no_audio": _("The film has no sound track."),
+    "extra_audio": _(
+        "The file has %(tracks)s sound tracks: previews and QC use only the first. Deliver one mixed track."
+    ),
+    "loudness": _("Integrated loudness is %(value).1f LUFS; the target is %(target).0f ± %(tol).0f LUFS."),
+    "true_peak": _("True peak is %(value).1f dBTP; it must not exceed %(limit).1f dBTP."),
+    "black": _("Black picture for %(len).1f s (%(span)s)."),
+    "silence": _("Silence for %(len).1f s (%(span)s)."),
+    "freeze": _("Frozen picture for %(len).1f s (%(span)s)."),
+    "duration": _("The film runs %(value)s; it must run between %(min)s and %(max)s."),
+    "resolution": _("The picture is %(w)s×%(h)s; at least %(mw)s×%(mh)s is required."),
+    "fps": _("The frame rate is %(value).2f fps; the project's spec is %(spec)s fps."),
+    "min_fps": _("The frame rate is %(value).2f fps; at least %(min).2f fps is required."),
+}
+
+
+def finding_message(code: str, params: dict) -> str:
+    """A finding in the active language. Times are stored in seconds and shown as m:ss.s here."""
+    values = dict(params)
+    if "span_start" in params:
+        values["span"] = f"{_clock(params['span_start'])}–{_clock(params['span_end'])}"
+    if code == "duration":
+        values.update(value=_clock(params["value"]), min=_clock(params["min"]),
+                      max="∞" if params["max"] is None else _clock(params["max"]))
+    text = FINDING_TEXTS["min_fps" if code == "fps" and "min" in params else code]
+    return str(text) % values
+
+
+# Detectors measure to the millisecond: a stretch reported as 2.9996 s is as long as a 3 s threshold.
+SEGMENT_TOLERANCE = 0.005
 
 
 # 29.97 meets a 30 fps spec and 23.976 a 24 fps one (NTSC rates); 29.97 against 25 does not.
@@ -146,54 +190,47 @@ class QCReport:
     black: list[tuple[float, float]] = field(default_factory=list)
     silence: list[tuple[float, float]] = field(default_factory=list)
     freeze: list[tuple[float, float]] = field(default_factory=list)
+    audio_tracks: int = 1  # sound tracks in the file; previews and QC take one
 
     def findings(self, targets: Targets | None = None) -> list[Finding]:
-        """Everything outside ``targets``, in the active language. Passing = no "fail" finding."""
+        """Everything outside ``targets``, as data. Passing = no "fail" finding. A stretch of black,
+        silence or freeze as long as a threshold meets it (``SEGMENT_TOLERANCE``)."""
         t = targets or Targets()
         out: list[Finding] = []
         if not self.has_audio:
             if t.require_audio:
-                out.append(Finding("no_audio", "warn", None, None, str(_("The film has no sound track."))))
+                out.append(Finding("no_audio", "warn", None, None))
         elif self.integrated_lufs is not None and abs(self.integrated_lufs - t.integrated_lufs) > t.lufs_tolerance:
-            out.append(Finding("loudness", "fail", None, None, str(_(
-                "Integrated loudness is %(value).1f LUFS; the target is %(target).0f ± %(tol).0f LUFS."
-            ) % {"value": self.integrated_lufs, "target": t.integrated_lufs, "tol": t.lufs_tolerance})))
+            out.append(Finding("loudness", "fail", None, None, {
+                "value": self.integrated_lufs, "target": t.integrated_lufs, "tol": t.lufs_tolerance}))
+        if self.audio_tracks > 1:
+            out.append(Finding("extra_audio", "warn", None, None, {"tracks": self.audio_tracks}))
         if self.true_peak_dbtp is not None and self.true_peak_dbtp > t.max_true_peak_dbtp:
-            out.append(Finding("true_peak", "fail", None, None, str(_(
-                "True peak is %(value).1f dBTP; it must not exceed %(limit).1f dBTP."
-            ) % {"value": self.true_peak_dbtp, "limit": t.max_true_peak_dbtp})))
+            out.append(Finding("true_peak", "fail", None, None, {"value": self.true_peak_dbtp, "limit": t.max_true_peak_dbtp}))
         kinds = (
-            ("black", self.black, t.black_warn, t.black_fail, _("Black picture for %(len).1f s (%(span)s).")),
-            ("silence", self.silence, t.silence_warn, t.silence_fail, _("Silence for %(len).1f s (%(span)s).")),
-            ("freeze", self.freeze, t.freeze_warn, t.freeze_fail, _("Frozen picture for %(len).1f s (%(span)s).")),
+            ("black", self.black, t.black_warn, t.black_fail),
+            ("silence", self.silence, t.silence_warn, t.silence_fail),
+            ("freeze", self.freeze, t.freeze_warn, t.freeze_fail),
         )
-        for code, segments, warn, fail, text in kinds:
+        for code, segments, warn, fail in kinds:
             for start, end in segments:
                 length = end - start
-                if length > warn:
-                    severity = "fail" if length > fail else "warn"
-                    span = f"{_clock(start)}–{_clock(end)}"
-                    out.append(Finding(code, severity, start, end, str(text) % {"len": length, "span": span}))
+                if length + SEGMENT_TOLERANCE >= warn:
+                    severity = "fail" if length + SEGMENT_TOLERANCE >= fail else "warn"
+                    out.append(Finding(code, severity, start, end, {"len": length, "span_start": start, "span_end": end}))
         if (t.min_seconds is not None and self.duration < t.min_seconds) or (
             t.max_seconds is not None and self.duration > t.max_seconds
         ):
-            out.append(Finding("duration", "fail", None, None, str(_(
-                "The film runs %(value)s; it must run between %(min)s and %(max)s."
-            ) % {"value": _clock(self.duration), "min": _clock(t.min_seconds or 0),
-                 "max": _clock(t.max_seconds) if t.max_seconds is not None else "∞"})))
+            out.append(Finding("duration", "fail", None, None, {
+                "value": self.duration, "min": t.min_seconds or 0, "max": t.max_seconds}))
         long_side, short_side = max(self.width, self.height), min(self.width, self.height)
         if long_side < t.min_resolution[0] or short_side < t.min_resolution[1]:
-            out.append(Finding("resolution", "fail", None, None, str(_(
-                "The picture is %(w)s×%(h)s; at least %(mw)s×%(mh)s is required."
-            ) % {"w": self.width, "h": self.height, "mw": t.min_resolution[0], "mh": t.min_resolution[1]})))
+            out.append(Finding("resolution", "fail", None, None, {
+                "w": self.width, "h": self.height, "mw": t.min_resolution[0], "mh": t.min_resolution[1]}))
         if t.fps is not None and abs(self.fps - t.fps) > t.fps * FPS_TOLERANCE:
-            out.append(Finding("fps", "fail", None, None, str(_(
-                "The frame rate is %(value).2f fps; the project's spec is %(spec)s fps."
-            ) % {"value": self.fps, "spec": f"{t.fps:g}"})))
+            out.append(Finding("fps", "fail", None, None, {"value": self.fps, "spec": f"{t.fps:g}"}))
         elif t.fps is None and self.fps < t.min_fps:
-            out.append(Finding("fps", "fail", None, None, str(_(
-                "The frame rate is %(value).2f fps; at least %(min).2f fps is required."
-            ) % {"value": self.fps, "min": t.min_fps})))
+            out.append(Finding("fps", "fail", None, None, {"value": self.fps, "min": t.min_fps}))
         return out
 
     @classmethod
@@ -241,15 +278,25 @@ def fast_preview(src, out_dir, probe: Probe, *, sprite_url: str | None = None) -
     """Browser-ready source → fast-start remux, poster and sprite + VTT; no re-encode, no full decode.
 
     The three ffmpeg runs are independent and run side by side (remux is mostly I/O; poster and
-    sprite decode keyframes only).
+    sprite decode keyframes only). Sound with more than two channels (5.1) is the one thing
+    re-encoded: previews are stereo, and a browser would otherwise get six channels to mix itself.
     """
     src, out_dir = Path(src), Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     proxy = out_dir / "proxy.mp4"
     inp = ffmpeg_args.input(str(src))
-    streams = [inp[str(probe.video_index)]] + ([inp[str(probe.audio_index)]] if probe.has_audio else [])
+    streams = [inp[str(probe.video_index)]]
+    codecs = {"c:v": "copy"}
+    if probe.has_audio:
+        audio = inp[str(probe.audio_index)]
+        if probe.audio_channels > 2:
+            audio = audio.filter("aformat", channel_layouts="stereo")
+            codecs.update({"c:a": "aac", "b:a": PROXY_AUDIO_BITRATE})
+        else:
+            codecs["c:a"] = "copy"
+        streams.append(audio)
     remux = ff.command(ffmpeg_args.output(
-        *streams, str(proxy), c="copy", movflags="+faststart", map_chapters="-1", f="mp4",
+        *streams, str(proxy), **codecs, movflags="+faststart", map_chapters="-1", f="mp4",
     ))
     with _Clock() as clock:
         results = _parallel(
@@ -529,7 +576,7 @@ def parse_qc(stderr: str, probe: Probe) -> QCReport:
     return QCReport(
         duration=duration, width=probe.width, height=probe.height, fps=probe.fps, has_audio=probe.has_audio,
         integrated_lufs=lufs, true_peak_dbtp=peak, loudness_range_lu=lra,
-        black=black, silence=silence, freeze=freeze,
+        black=black, silence=silence, freeze=freeze, audio_tracks=probe.audio_tracks,
     )
 
 

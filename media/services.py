@@ -7,15 +7,17 @@ import hashlib
 import logging
 import re
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from media import ffmpeg, storage
-from media.models import Cut, Upload
+from media import ffmpeg, reasons, storage
+from media.models import Cut, QCWaiver, Upload
 from projects import roles
 from projects import services as project_services
 from projects.errors import ActionRefused, Conflict, Forbidden, Invalid
@@ -171,27 +173,24 @@ def upload_verify(*, upload: Upload) -> Cut | None:
         return upload.cut
     stat = storage.head(key=upload.key)
     if stat is None or stat["size"] != upload.size:
-        return _reject(upload, _("The stored file is not the size declared: upload it again."))
+        return _reject(upload, "size_mismatch")
     parts, whole = storage.part_digests(key=upload.key, part_size=upload.part_size)
     damaged = [str(n) for n, (got, sent) in enumerate(zip(parts, upload.part_sha256, strict=False), 1) if got != sent]
     if damaged or len(parts) != len(upload.part_sha256):
         log.info("upload %s: parts %s differ from the client's digests", upload.pk, damaged)
-        return _reject(
-            upload,
-            _("Parts %(parts)s arrived damaged (their checksum differs from your file's): upload the file again.")
-            % {"parts": ", ".join(damaged[:20]) or "?"},
-        )
+        return _reject(upload, "parts_damaged", {"parts": ", ".join(damaged[:20]) or "?"})
     if upload.sha256 and whole != upload.sha256:
-        return _reject(upload, _("The file's checksum does not match: it was damaged on the way. Upload it again."))
+        return _reject(upload, "checksum_mismatch")
     try:
         probe = probe_stored(key=upload.key, size=upload.size)
     except ffmpeg.FFmpegError as exc:
         log.info("upload %s rejected: %s", upload.pk, exc.stderr_tail)
-        return _reject(upload, exc.message)
+        return _reject(upload, exc.code, exc.params)
     try:
         return cut_register_upload(upload=upload, probe=probe, sha256=whole)
     except ActionRefused as exc:
-        return _reject(upload, exc.message)
+        log.info("upload %s refused: %s", upload.pk, exc.message)
+        return _reject(upload, *_refusal_reason(upload))
 
 
 def probe_stored(*, key: str, size: int):
@@ -246,10 +245,26 @@ def upload_receive(*, upload: Upload, offset: int, chunks, length: int, chunk_sh
     return upload
 
 
-def _reject(upload: Upload, message) -> None:
-    """The uploaded file is not acceptable: record why on the upload and delete its bytes (the
-    local partial file, or the assembled object in the bucket). Nothing else was created."""
-    Upload.objects.filter(pk=upload.pk).update(status=Upload.Status.FAILED, error=str(message))
+def _refusal_reason(upload: Upload) -> tuple[str, dict]:
+    """Why ``cut_register_upload`` refused an upload that arrived whole (the project moved on
+    while the bytes travelled), as a reason code and its parameters."""
+    project = upload.project
+    project.refresh_from_db()
+    if project.state != State.PRODUCTION:
+        return "not_in_production", {"state": project.state}
+    latest = project.deliverables.filter(kind="cut").order_by("-version").first()
+    if latest and latest.status == Deliverable.Status.SUBMITTED:
+        return "under_review", {"v": latest.version}
+    return "not_allowed", {}
+
+
+def _reject(upload: Upload, code: str, params: dict | None = None) -> None:
+    """The uploaded file is not acceptable: record why on the upload (a reason code of
+    ``media.reasons``) and delete its bytes (the local partial file, or the assembled object in
+    the bucket). Nothing else was created."""
+    Upload.objects.filter(pk=upload.pk).update(
+        status=Upload.Status.FAILED, error_code=code, error_params=params or {}, lease_until=None
+    )
     if upload.direct:
         storage.delete(key=upload.key)
     else:
@@ -262,14 +277,13 @@ def upload_finish(*, upload: Upload) -> Cut:
     if actual != upload.size:
         raise Conflict(_("Only %(got)s of %(size)s bytes arrived: resume the upload.") % {"got": actual, "size": upload.size})
     if upload.sha256 and storage.local_sha256(key=upload.partial_key) != upload.sha256:
-        message = _("The file's checksum does not match: it was damaged on the way. Upload it again.")
-        _reject(upload, message)
-        raise Invalid(message)
+        _reject(upload, "checksum_mismatch")
+        raise Invalid(reasons.render("checksum_mismatch"))
     try:
         probe = probe_stored(key=upload.partial_key, size=upload.size)
     except ffmpeg.FFmpegError as exc:
         log.info("upload %s rejected: %s", upload.pk, exc.stderr_tail)
-        _reject(upload, exc.message)
+        _reject(upload, exc.code, exc.params)
         raise Invalid(exc.message) from exc
     return cut_register_upload(upload=upload, probe=probe)
 
@@ -308,14 +322,16 @@ def cut_register_upload(*, upload: Upload, probe, sha256: str = "") -> Cut:
 
 @transaction.atomic
 def cut_waive_qc(*, cut: Cut, user, reason: str) -> Cut:
-    """The office lets a cut with failing technical QC go to the panel, with a recorded reason."""
+    """The office lets a cut with failing technical QC go to the panel, with a recorded reason.
+    A new waiver is added to the cut's history (``QCWaiver``) and becomes the current one."""
     if not roles.is_office(user):
         raise Forbidden(_("Only the education office may waive technical QC."))
     if not reason.strip():
         raise Invalid(_("Give the reason for waiving QC."))
     if cut.status != Cut.Status.READY:
         raise Conflict(_("QC can be waived once processing has finished."))
-    Cut.objects.filter(pk=cut.pk).update(qc_waived_by=user, qc_waiver_reason=reason.strip())
+    waiver = QCWaiver.objects.create(cut=cut, user=user, reason=reason.strip())
+    Cut.objects.filter(pk=cut.pk).update(qc_waived_by=user, qc_waiver_reason=waiver.reason)
     cut.refresh_from_db()
     return cut
 
@@ -324,13 +340,116 @@ def cut_progress(*, cut_id: int, fraction: float) -> None:
     Cut.objects.filter(pk=cut_id, status=Cut.Status.PROCESSING).update(progress=round(min(max(fraction, 0), 1), 3))
 
 
-def cut_claim(*, cut_id: int) -> bool:
-    """Take a queued cut for processing; False when another worker has it or it is done."""
-    return bool(
-        Cut.objects.filter(pk=cut_id, status=Cut.Status.QUEUED).update(
-            status=Cut.Status.PROCESSING, attempts=F("attempts") + 1, progress=0, failure=""
-        )
+def _lease() -> timezone.datetime:
+    return timezone.now() + timedelta(seconds=settings.REELWORK_LEASE_SECONDS)
+
+
+def cut_claim(*, cut_id: int) -> int | None:
+    """Take a queued cut for processing, leased for ``REELWORK_LEASE_SECONDS``: the claim's number
+    (the attempt, which every later write of this claim checks), or None when another worker has
+    it or it is done."""
+    attempts = Cut.objects.filter(pk=cut_id, status=Cut.Status.QUEUED).values_list("attempts", flat=True).first()
+    if attempts is None:
+        return None
+    claimed = Cut.objects.filter(pk=cut_id, status=Cut.Status.QUEUED, attempts=attempts).update(
+        status=Cut.Status.PROCESSING, attempts=attempts + 1, progress=0, lease_until=_lease(),
+        failure_code="", failure_params={}, failure_detail="",
     )
+    return attempts + 1 if claimed else None
+
+
+def cut_lease_renew(*, cut_id: int, attempt: int) -> bool:
+    """Keep holding a cut while working on it; False when the claim was lost (handed back)."""
+    return bool(Cut.objects.filter(pk=cut_id, status=Cut.Status.PROCESSING, attempts=attempt).update(lease_until=_lease()))
+
+
+def cut_fail(*, cut_id: int, attempt: int, code: str, params: dict, detail: str, transient: bool) -> str:
+    """Processing attempt ``attempt`` failed for reason ``code``: queue the cut again when the
+    reason may pass (``transient``) and attempts are left, else fail it with the reason. Returns
+    "retry", "failed", or "lost" when the claim had already been handed back."""
+    retry = transient and attempt < settings.REELWORK_MAX_ATTEMPTS
+    changed = Cut.objects.filter(pk=cut_id, status=Cut.Status.PROCESSING, attempts=attempt).update(
+        status=Cut.Status.QUEUED if retry else Cut.Status.FAILED, lease_until=None,
+        failure_code=code, failure_params=params, failure_detail=detail,
+    )
+    if not changed:
+        return "lost"
+    if retry:
+        from media.tasks import process_cut
+
+        later = timezone.now() + timedelta(seconds=settings.REELWORK_RETRY_AFTER_SECONDS * attempt)
+        transaction.on_commit(lambda: process_cut.using(run_after=later).enqueue(cut_id))
+    return "retry" if retry else "failed"
+
+
+def upload_claim(*, upload_id) -> int | None:
+    """Take an upload waiting to be checked (VERIFYING), leased like a cut: the attempt, or None."""
+    attempts = Upload.objects.filter(pk=upload_id, status=Upload.Status.VERIFYING).values_list("attempts", flat=True).first()
+    if attempts is None:
+        return None
+    claimed = Upload.objects.filter(pk=upload_id, status=Upload.Status.VERIFYING, attempts=attempts).update(
+        attempts=attempts + 1, lease_until=_lease()
+    )
+    return attempts + 1 if claimed else None
+
+
+def upload_lease_renew(*, upload_id, attempt: int) -> bool:
+    return bool(Upload.objects.filter(pk=upload_id, status=Upload.Status.VERIFYING, attempts=attempt).update(lease_until=_lease()))
+
+
+def upload_verify_failed(*, upload_id, attempt: int, code: str) -> str:
+    """Checking attempt ``attempt`` failed without a verdict on the file (the storage did not
+    answer, an unexpected error): check again later while attempts are left, else fail the upload
+    with the reason. "retry", "failed" or "lost"."""
+    retry = attempt < settings.REELWORK_MAX_ATTEMPTS
+    held = Upload.objects.filter(pk=upload_id, status=Upload.Status.VERIFYING, attempts=attempt)
+    if retry:
+        changed = held.update(lease_until=None)
+    else:
+        changed = held.update(status=Upload.Status.FAILED, lease_until=None, error_code=code, error_params={"attempts": attempt})
+    if not changed:
+        return "lost"
+    if retry:
+        from media.tasks import verify_upload
+
+        later = timezone.now() + timedelta(seconds=settings.REELWORK_RETRY_AFTER_SECONDS * attempt)
+        transaction.on_commit(lambda: verify_upload.using(run_after=later).enqueue(str(upload_id)))
+    return "retry" if retry else "failed"
+
+
+def media_sweep() -> int:
+    """Hand back work whose worker stopped renewing its lease (killed, machine lost): the cut or
+    upload is queued again, or fails with the reason once its attempts are used up. The worker
+    (``manage.py media_worker``) runs this every ``REELWORK_SWEEP_SECONDS``. Returns how many."""
+    from media.tasks import process_cut, verify_upload
+
+    now, count = timezone.now(), 0
+    # No lease at all: claimed before leases existed; nothing renews it.
+    stale = Cut.objects.filter(Q(lease_until__lt=now) | Q(lease_until=None), status=Cut.Status.PROCESSING)
+    for cut_id, attempts in stale.values_list("pk", "attempts"):
+        retry = attempts < settings.REELWORK_MAX_ATTEMPTS
+        held = Cut.objects.filter(Q(lease_until__lt=now) | Q(lease_until=None), pk=cut_id, attempts=attempts,
+                                  status=Cut.Status.PROCESSING)
+        changes = {"status": Cut.Status.QUEUED} if retry else {
+            "status": Cut.Status.FAILED, "failure_code": "worker_lost", "failure_params": {"attempts": attempts}}
+        if held.update(lease_until=None, **changes):
+            log.warning("cut %s: lease expired on attempt %s, %s", cut_id, attempts, "queued again" if retry else "failed")
+            count += 1
+            if retry:
+                process_cut.enqueue(cut_id)
+    for upload_id, attempts in Upload.objects.filter(status=Upload.Status.VERIFYING, lease_until__lt=now).values_list(
+        "pk", "attempts"
+    ):
+        retry = attempts < settings.REELWORK_MAX_ATTEMPTS
+        held = Upload.objects.filter(pk=upload_id, attempts=attempts, status=Upload.Status.VERIFYING, lease_until__lt=now)
+        changes = {} if retry else {
+            "status": Upload.Status.FAILED, "error_code": "verify_lost", "error_params": {"attempts": attempts}}
+        if held.update(lease_until=None, **changes):
+            log.warning("upload %s: lease expired on attempt %s", upload_id, attempts)
+            count += 1
+            if retry:
+                verify_upload.enqueue(str(upload_id))
+    return count
 
 
 def cut_import(*, project, user, path, note: str = "", filename: str | None = None, workers: int = 4) -> Cut:

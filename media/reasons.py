@@ -14,7 +14,7 @@ MESSAGES = {
     LEGACY: "%(text)s",
     "storage": _(
         "The previews could not be stored after %(attempts)s attempts: the storage is unavailable. "
-        "Ask the office to process the cut again once it is back."
+        "Upload the cut again later; if it keeps happening, tell the administrator."
     ),
     "worker_lost": _(
         "Processing was interrupted %(attempts)s times (the worker stopped). Tell the administrator; "

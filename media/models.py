@@ -133,8 +133,8 @@ class Cut(models.Model):
 
     @property
     def findings(self) -> list:
-        """The stored QC findings (``pipeline.Finding``); each words itself when read."""
-        from media.pipeline import Finding
+        """The stored QC findings (``qc.Finding``); each words itself when read."""
+        from media.qc import Finding
 
         return [Finding.from_dict(f) for f in self.qc.get("findings", [])]
 

@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from media import ffmpeg, reasons, storage
+from media import ffmpeg, qc, reasons, storage
 from media.models import Cut, QCWaiver, Upload
 from projects import roles
 from projects import services as project_services
@@ -548,10 +548,8 @@ def cut_subtitles_save(*, cut: Cut, user, data: bytes) -> Cut:
 
 def qc_targets(project):
     """What a cut of ``project`` must meet: the genre's running time, the project's spec."""
-    from media import pipeline
-
     genre = project.genre
-    return pipeline.Targets(
+    return qc.Targets(
         min_seconds=genre.target_minutes_min * 60, max_seconds=genre.target_minutes_max * 60,
         min_resolution=project.spec_size, fps=float(project.spec_fps),
     )
@@ -559,10 +557,8 @@ def qc_targets(project):
 
 def qc_verdict(report, project) -> tuple[list, bool]:
     """The findings of a QC report against the project's current targets, and whether it passes."""
-    from media import pipeline
-
     findings = report.findings(qc_targets(project))
-    return findings, pipeline.passing(findings)
+    return findings, qc.passing(findings)
 
 
 def qc_recheck(*, project) -> int:
@@ -571,10 +567,8 @@ def qc_recheck(*, project) -> int:
     count = 0
     cuts = Cut.objects.filter(deliverable__project=project, deliverable__status=Deliverable.Status.DRAFT,
                               status=Cut.Status.READY).exclude(qc={})
-    from media import pipeline
-
     for cut in cuts:
-        findings, passed = qc_verdict(pipeline.QCReport.from_dict(cut.qc["report"]), project)
+        findings, passed = qc_verdict(qc.QCReport.from_dict(cut.qc["report"]), project)
         Cut.objects.filter(pk=cut.pk).update(
             qc={**cut.qc, "findings": [f.as_dict() for f in findings]}, qc_passed=passed
         )

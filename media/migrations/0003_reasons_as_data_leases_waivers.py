@@ -14,7 +14,7 @@ from django.db import migrations, models
 
 
 def forwards(apps, schema_editor):
-    from media import pipeline
+    from media import qc
 
     Cut = apps.get_model("media", "Cut")
     Upload = apps.get_model("media", "Upload")
@@ -27,22 +27,22 @@ def forwards(apps, schema_editor):
         upload.error_code, upload.error_params = "text", {"text": upload.error}
         upload.save(update_fields=["error_code", "error_params"])
     for cut in Cut.objects.exclude(qc={}).select_related("deliverable__project__genre"):
-        cut.qc = {**cut.qc, "findings": _findings(pipeline, cut)}
+        cut.qc = {**cut.qc, "findings": _findings(qc, cut)}
         cut.save(update_fields=["qc"])
     for cut in Cut.objects.exclude(qc_waived_by=None).exclude(qc_waiver_reason=""):
         QCWaiver.objects.create(cut=cut, user_id=cut.qc_waived_by_id, reason=cut.qc_waiver_reason)
 
 
-def _findings(pipeline, cut) -> list[dict]:
+def _findings(qc, cut) -> list[dict]:
     project = cut.deliverable.project
     width, height = (int(n) for n in project.spec_resolution.split("x"))
-    targets = pipeline.Targets(
+    targets = qc.Targets(
         min_seconds=project.genre.target_minutes_min * 60, max_seconds=project.genre.target_minutes_max * 60,
         min_resolution=(width, height), fps=float(project.spec_fps),
     )
     old = {(f.get("code"), f.get("start")): f for f in cut.qc.get("findings", [])}
     out = []
-    for finding in pipeline.QCReport.from_dict(cut.qc.get("report", {})).findings(targets):
+    for finding in qc.QCReport.from_dict(cut.qc.get("report", {})).findings(targets):
         stored = old.pop((finding.code, finding.start), None)
         data = finding.as_dict()
         if stored:

@@ -2,6 +2,7 @@
 
 ffmpeg-python builds argument lists (``command(stream_spec)``); ``subprocess`` runs them through
 ``run()``: stdin from /dev/null, ``nice -n 19`` (the web stays responsive while a worker encodes),
+killed with the worker (``setpriv --pdeathsig``: a worker that dies leaves no ffmpeg running on),
 a hard timeout, and a stall watchdog that reads ffmpeg's ``-progress pipe:1`` output line by line
 and kills the process when it stops advancing. Failures are typed exceptions carrying the tail of
 ffmpeg's stderr for the log and a ``message`` a user can act on.
@@ -15,6 +16,7 @@ benchmark) decide where the files come from and what to store.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
@@ -39,6 +41,9 @@ log = logging.getLogger(__name__)
 FFMPEG = "ffmpeg"
 FFPROBE = "ffprobe"
 NICE = ("nice", "-n", "19")
+# ffmpeg runs in a session of its own (so a kill reaches all of it), which also means a worker that
+# is killed does not take it along: the kernel sends it SIGKILL when the thread that started it goes.
+DIE_WITH_PARENT = ("setpriv", "--pdeathsig", "KILL")
 
 PROBE_TIMEOUT = 60.0
 STALL_TIMEOUT = 60.0
@@ -438,7 +443,7 @@ def run(
     Non-zero exit raises ``FFmpegError`` (or ``NotAVideo``/``Truncated`` when stderr says so); a
     zero exit whose stderr reports a cut-off input raises ``Truncated``.
     """
-    argv = [*_nice_prefix(), *cmd]
+    argv = [*_prefix(), *cmd]
     log.debug("running %s", subprocess.list2cmdline(argv))
     started = time.monotonic()
     with tempfile.TemporaryFile() as err:
@@ -565,12 +570,13 @@ def _read(f) -> str:
     return f.read().decode("utf-8", "replace")
 
 
-def _nice_prefix() -> tuple[str, ...]:
-    return NICE if shutil.which(NICE[0]) else ()
+@functools.cache
+def _prefix() -> tuple[str, ...]:
+    return (DIE_WITH_PARENT if shutil.which(DIE_WITH_PARENT[0]) else ()) + (NICE if shutil.which(NICE[0]) else ())
 
 
 def _run_captured(cmd: Sequence[str], *, timeout: float) -> subprocess.CompletedProcess:
-    argv = [*_nice_prefix(), *cmd]
+    argv = [*_prefix(), *cmd]
     try:
         return subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, errors="replace",
                               timeout=timeout, start_new_session=True)

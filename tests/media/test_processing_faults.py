@@ -213,9 +213,9 @@ def _wait_for(what, predicate, log_path, limit=180):
     pytest.fail(f"gave up waiting for {what}; worker log:\n{Path(log_path).read_text()[-3000:]}")
 
 
-def _kill_ffmpeg_reading(path: Path) -> None:
-    """ffmpeg runs in a session of its own, so the worker's SIGKILL does not reach it: end the
-    orphans this test caused (those reading our storage), by pid."""
+def _ffmpeg_reading(path: Path) -> list[int]:
+    """Pids of the ffmpeg processes reading files under ``path`` (this test's storage)."""
+    pids = []
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
             continue
@@ -224,10 +224,17 @@ def _kill_ffmpeg_reading(path: Path) -> None:
         except OSError:
             continue
         if any(str(path).encode() in arg for arg in argv) and any(arg.endswith(b"ffmpeg") for arg in argv):
-            try:
-                os.kill(int(proc.name), signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            pids.append(int(proc.name))
+    return pids
+
+
+def _kill_ffmpeg_reading(path: Path) -> None:
+    """Clean-up only: end, by pid, any ffmpeg this test caused that is still running."""
+    for pid in _ffmpeg_reading(path):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 @pytest.mark.slow
@@ -257,6 +264,8 @@ def test_a_worker_killed_mid_transcode_hands_the_cut_back_and_it_ends_ready(
         _wait_for("the first worker to be transcoding", lambda: (row := read(cut.pk))[0] == "processing" and row[1] > 0, log_path)
         os.killpg(first.pid, signal.SIGKILL)
         first.wait(timeout=30)
+        # ffmpeg runs in a session of its own: it must die with its worker, not encode on unwatched.
+        _wait_for("the killed worker's ffmpeg to die with it", lambda: not _ffmpeg_reading(location), log_path)
     finally:
         if first.poll() is None:
             os.killpg(first.pid, signal.SIGKILL)

@@ -97,7 +97,7 @@ class Cut(models.Model):
     failure_detail = models.TextField(_("technical detail"), blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     # The processing worker holds the cut until then and renews it while it works; a worker that
-    # died stops renewing, and the sweep hands the cut back (``services.media_sweep``).
+    # died stops renewing, and the sweep hands the cut back (``claims.media_sweep``).
     lease_until = models.DateTimeField(null=True, blank=True)
     qc = models.JSONField(_("technical QC"), default=dict, blank=True)
     qc_passed = models.BooleanField(_("QC passed"), null=True)

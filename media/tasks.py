@@ -1,23 +1,20 @@
 """Background processing of cuts through Django's tasks API. Tasks take ids, tolerate a missing
 row, are safe to run twice (a conditional update claims the cut), and record why they failed.
 
-Every claim is a lease the task renews while it works (``_lease_kept``); a worker that is killed
-stops renewing and ``services.media_sweep`` hands the cut or upload back. Every failure ends
+Every claim is a lease (``media.claims``) the task renews while it works; a worker that is killed
+stops renewing and ``claims.media_sweep`` hands the cut or upload back. Every failure ends
 queued for another try (bounded by ``REELWORK_MAX_ATTEMPTS``) or failed with a reason code."""
 
-import contextlib
 import logging
 import tempfile
-import threading
 import time
 import traceback
 from pathlib import Path
 
-from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import transaction
 from django.tasks import task
 
-from media import ffmpeg, pipeline, services, storage
+from media import claims, ffmpeg, pipeline, services, storage
 from media.models import Cut, Rendition, Upload
 
 log = logging.getLogger(__name__)
@@ -25,16 +22,16 @@ log = logging.getLogger(__name__)
 
 @task()
 def process_cut(cut_id: int) -> str:
-    attempt = services.cut_claim(cut_id=cut_id)
+    attempt = claims.cut_claim(cut_id=cut_id)
     if attempt is None:
         return "skipped"
     cut = Cut.objects.select_related("deliverable__project__genre").get(pk=cut_id)
 
     def fail(code, params, detail, transient):
-        return services.cut_fail(cut_id=cut_id, attempt=attempt, code=code, params=params, detail=detail, transient=transient)
+        return claims.cut_fail(cut_id=cut_id, attempt=attempt, code=code, params=params, detail=detail, transient=transient)
 
     try:
-        with _lease_kept(lambda: services.cut_lease_renew(cut_id=cut_id, attempt=attempt)):
+        with claims.lease_kept(lambda: claims.cut_lease_renew(cut_id=cut_id, attempt=attempt)):
             return _process(cut, attempt)
     except ffmpeg.FFmpegError as exc:
         return fail(exc.code, exc.params, str(exc), exc.transient)
@@ -48,50 +45,26 @@ def process_cut(cut_id: int) -> str:
 
 
 @task()
-def verify_upload(upload_id: str) -> str:
+def verify_upload(upload_id: str, attempt: int | None = None) -> str:
     """Read back an upload the browser sent straight to the bucket and register it as a cut (or
-    record why not). The storage being unreachable is worth a few more tries, spaced out."""
-    attempt = services.upload_claim(upload_id=upload_id)
+    record why not). The storage being unreachable is worth a few more tries, spaced out.
+
+    ``attempt`` comes only with retries queued before the upload counted its own attempts; the
+    upload's count is the one used."""
+    attempt = claims.upload_claim(upload_id=upload_id)
     if attempt is None:
         return "skipped"
     upload = Upload.objects.select_related("project", "user").get(pk=upload_id)
     try:
-        with _lease_kept(lambda: services.upload_lease_renew(upload_id=upload_id, attempt=attempt)):
+        with claims.lease_kept(lambda: claims.upload_lease_renew(upload_id=upload_id, attempt=attempt)):
             cut = services.upload_verify(upload=upload)
     except storage.StorageError as exc:
         log.warning("verifying upload %s (attempt %d): %s", upload_id, attempt, exc.detail)
-        return services.upload_verify_failed(upload_id=upload_id, attempt=attempt, code="storage_unreachable")
+        return claims.upload_verify_failed(upload_id=upload_id, attempt=attempt, code="storage_unreachable")
     except Exception:
         log.exception("verifying upload %s (attempt %d)", upload_id, attempt)
-        return services.upload_verify_failed(upload_id=upload_id, attempt=attempt, code="internal")
+        return claims.upload_verify_failed(upload_id=upload_id, attempt=attempt, code="internal")
     return "ready" if cut else "rejected"
-
-
-@contextlib.contextmanager
-def _lease_kept(renew):
-    """Renew the claim's lease three times per lease period while the block runs, from a thread
-    of its own: a long encode, a large upload of the proxy or ffmpeg's silent finishing pass
-    report no progress, and the lease must outlive them all, but not a killed worker."""
-    stop = threading.Event()
-
-    def beat():
-        try:
-            while not stop.wait(settings.REELWORK_LEASE_SECONDS / 3):
-                try:
-                    if not renew():
-                        log.warning("lease lost: the work was handed back")
-                except DatabaseError as exc:
-                    log.warning("renewing a lease: %s", exc)
-        finally:
-            connection.close()  # this thread's own connection
-
-    beater = threading.Thread(target=beat, name="lease", daemon=True)
-    beater.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        beater.join()
 
 
 def _traceback_tail(lines: int = 20) -> str:

@@ -17,7 +17,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from media import pipeline, services
+from media import claims, pipeline, services
 from media.models import Cut, Upload
 from media.tasks import process_cut
 from projects.models import State
@@ -117,17 +117,17 @@ def test_the_sweep_hands_back_a_cut_whose_lease_expired_and_fails_it_after_the_l
 ):
     settings.REELWORK_MAX_ATTEMPTS = 2
     cut = services.cut_import(project=production, user=producer_a, path=make_clip(tmp_path / "cut.avi", seconds=2))
-    assert services.cut_claim(cut_id=cut.pk) == 1
+    assert claims.cut_claim(cut_id=cut.pk) == 1
     assert process_cut.call(cut.pk) == "skipped"  # held: another run does not take it
-    assert services.media_sweep() == 0  # the lease is still running
+    assert claims.media_sweep() == 0  # the lease is still running
 
     Cut.objects.filter(pk=cut.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
-    assert services.media_sweep() == 1
+    assert claims.media_sweep() == 1
     assert Cut.objects.get(pk=cut.pk).status == Cut.Status.QUEUED
 
-    assert services.cut_claim(cut_id=cut.pk) == 2
+    assert claims.cut_claim(cut_id=cut.pk) == 2
     Cut.objects.filter(pk=cut.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
-    assert services.media_sweep() == 1
+    assert claims.media_sweep() == 1
     cut.refresh_from_db()
     assert (cut.status, cut.failure_code) == (Cut.Status.FAILED, "worker_lost")
     assert "interrupted 2 times" in _readable(cut, "en")
@@ -135,13 +135,13 @@ def test_the_sweep_hands_back_a_cut_whose_lease_expired_and_fails_it_after_the_l
 
 def test_a_worker_that_lost_its_lease_does_not_overwrite_the_new_claim(production, producer_a, tmp_path):
     cut = services.cut_import(project=production, user=producer_a, path=make_clip(tmp_path / "cut.avi", seconds=2))
-    first = services.cut_claim(cut_id=cut.pk)
+    first = claims.cut_claim(cut_id=cut.pk)
     Cut.objects.filter(pk=cut.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
-    services.media_sweep()
+    claims.media_sweep()
     assert process_cut.call(cut.pk) == "ready"  # the second claim
 
     # The first worker wakes up after all and reports a failure: it no longer holds the cut.
-    assert services.cut_fail(cut_id=cut.pk, attempt=first, code="storage", params={"attempts": 1}, detail="",
+    assert claims.cut_fail(cut_id=cut.pk, attempt=first, code="storage", params={"attempts": 1}, detail="",
                              transient=True) == "lost"
     assert Cut.objects.get(pk=cut.pk).status == Cut.Status.READY
 
@@ -150,10 +150,10 @@ def test_the_sweep_hands_back_an_upload_whose_check_was_interrupted(production, 
     settings.REELWORK_MAX_ATTEMPTS = 1
     upload = Upload.objects.create(project=production, user=producer_a, filename="cut.mp4", size=10, sha256="",
                                    status=Upload.Status.VERIFYING, s3_upload_id="x", key="cuts/1/originals/x/cut.mp4")
-    assert services.upload_claim(upload_id=upload.pk) == 1
+    assert claims.upload_claim(upload_id=upload.pk) == 1
     Upload.objects.filter(pk=upload.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
 
-    assert services.media_sweep() == 1
+    assert claims.media_sweep() == 1
 
     upload.refresh_from_db()
     assert upload.status == Upload.Status.FAILED and upload.error_code == "verify_lost"

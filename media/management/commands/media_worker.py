@@ -1,5 +1,5 @@
 """``manage.py media_worker [db_worker options]``: the database task worker, plus the sweep that
-hands back cuts and uploads whose worker died mid-task (``services.media_sweep``) every
+hands back cuts and uploads whose worker died mid-task (``claims.media_sweep``) every
 ``REELWORK_SWEEP_SECONDS``. Run it instead of ``db_worker``: a stale claim then never waits for
 someone to remember a command."""
 
@@ -13,7 +13,7 @@ from django.db import DatabaseError, connection
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands import db_worker
 
-from media import services
+from media import claims
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ class Command(db_worker.Command):
 def _sweep_forever() -> None:
     while True:
         try:
-            services.media_sweep()
+            claims.media_sweep()
         except DatabaseError as exc:
             log.warning("media sweep: %s", exc)
             connection.close()

@@ -63,6 +63,9 @@ def test_a_storage_outage_queues_the_cut_again_then_fails_it_with_a_readable_rea
     cut.refresh_from_db()
     assert (cut.status, cut.attempts, cut.failure_code) == (Cut.Status.QUEUED, 1, "storage")
     assert "proxy.mp4" in cut.failure_detail
+    client.force_login(producer_a)
+    waiting = client.get(reverse("cut-detail", args=[cut.pk])).text
+    assert "Attempt 1 did not finish; Reelwork tries again automatically." in waiting and "proxy.mp4" not in waiting
     assert process_cut.call(cut.pk) == "retry"
     assert process_cut.call(cut.pk) == "failed"
 
@@ -70,7 +73,6 @@ def test_a_storage_outage_queues_the_cut_again_then_fails_it_with_a_readable_rea
     assert (cut.status, cut.attempts) == (Cut.Status.FAILED, 3)
     assert "could not be stored after 3 attempts" in _readable(cut, "en")
     assert "3" in _readable(cut, "zh-hans") and "存储" in _readable(cut, "zh-hans")
-    client.force_login(producer_a)
     page = client.get(reverse("cut-detail", args=[cut.pk]))
     assert page.status_code == 200
     assert "Processing failed:" in page.text and "could not be stored after 3 attempts" in page.text

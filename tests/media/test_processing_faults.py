@@ -17,7 +17,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from media import claims, pipeline, services
+from media import claims, pipeline, services, storage
 from media.models import Cut, Upload
 from media.tasks import process_cut
 from projects.models import State
@@ -79,6 +79,28 @@ def test_a_storage_outage_queues_the_cut_again_then_fails_it_with_a_readable_rea
     status = client.get(reverse("cut-status", args=[cut.pk])).json()
     assert status["status"] == "failed" and "could not be stored" in status["failure"]
     assert process_cut.call(cut.pk) == "skipped"  # a failed cut stays failed; nothing half-done
+
+
+def test_an_s3_storage_refusing_the_previews_ends_the_cut_failed_after_bounded_attempts(
+    make_project, producer_a, s3_settings, tmp_path, settings
+):
+    settings.REELWORK_MAX_ATTEMPTS = 3
+    project = make_project(State.PRODUCTION)
+    cut = services.cut_import(project=project, user=producer_a, path=make_clip(tmp_path / "cut.avi", seconds=2))
+    bucket, s3 = s3_settings["bucket"], storage.client()
+    # The real S3 server refuses every write under this version's prefix; reads still work.
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{bucket}/{cut.prefix}/*"}]}))
+    try:
+        outcomes = [process_cut.call(cut.pk) for _attempt in range(3)]
+    finally:
+        s3.delete_bucket_policy(Bucket=bucket)
+
+    assert outcomes == ["retry", "retry", "failed"]
+    cut.refresh_from_db()
+    assert (cut.status, cut.attempts) == (Cut.Status.FAILED, 3)
+    assert "AccessDenied" in cut.failure_detail
+    assert "after 3 attempts" in _readable(cut, "en")
 
 
 def test_the_storage_coming_back_lets_the_retry_finish_the_cut(production, producer_a, storage_dir, tmp_path):

@@ -8,7 +8,7 @@ number is the claim's token). A worker that dies stops renewing; ``media_sweep``
 import contextlib
 import logging
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
@@ -20,7 +20,7 @@ from media.models import Cut, Upload
 log = logging.getLogger(__name__)
 
 
-def _lease() -> timezone.datetime:
+def _lease() -> datetime:
     return timezone.now() + timedelta(seconds=settings.REELWORK_LEASE_SECONDS)
 
 
@@ -110,8 +110,8 @@ def media_sweep() -> int:
         retry = attempts < settings.REELWORK_MAX_ATTEMPTS
         held = Cut.objects.filter(Q(lease_until__lt=now) | Q(lease_until=None), pk=cut_id, attempts=attempts,
                                   status=Cut.Status.PROCESSING)
-        changes = {"status": Cut.Status.QUEUED} if retry else {
-            "status": Cut.Status.FAILED, "failure_code": "worker_lost", "failure_params": {"attempts": attempts}}
+        changes = {"status": Cut.Status.QUEUED if retry else Cut.Status.FAILED,
+                   "failure_code": "worker_lost", "failure_params": {"attempts": attempts}}
         if held.update(lease_until=None, **changes):
             log.warning("cut %s: lease expired on attempt %s, %s", cut_id, attempts, "queued again" if retry else "failed")
             count += 1

@@ -2,6 +2,7 @@
 
 ffmpeg-python builds argument lists (``command(stream_spec)``); ``subprocess`` runs them through
 ``run()``: stdin from /dev/null, ``nice -n 19`` (the web stays responsive while a worker encodes),
+killed with the worker (``setpriv --pdeathsig``: a worker that dies leaves no ffmpeg running on),
 a hard timeout, and a stall watchdog that reads ffmpeg's ``-progress pipe:1`` output line by line
 and kills the process when it stops advancing. Failures are typed exceptions carrying the tail of
 ffmpeg's stderr for the log and a ``message`` a user can act on.
@@ -15,6 +16,7 @@ benchmark) decide where the files come from and what to store.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
@@ -39,6 +41,9 @@ log = logging.getLogger(__name__)
 FFMPEG = "ffmpeg"
 FFPROBE = "ffprobe"
 NICE = ("nice", "-n", "19")
+# ffmpeg runs in a session of its own (so a kill reaches all of it), which also means a worker that
+# is killed does not take it along: the kernel sends it SIGKILL when the thread that started it goes.
+DIE_WITH_PARENT = ("setpriv", "--pdeathsig", "KILL")
 
 PROBE_TIMEOUT = 60.0
 STALL_TIMEOUT = 60.0
@@ -57,16 +62,20 @@ _TRUNCATION_MARKERS = ("partial file", "File ended prematurely")
 
 
 class FFmpegError(Exception):
-    """ffmpeg or ffprobe failed. ``message`` is for the user; ``str()`` and ``stderr_tail`` for the log.
+    """ffmpeg or ffprobe failed. ``code`` and ``params`` are what to store (``MESSAGES`` words them
+    for a reader); ``str()`` and ``stderr_tail`` are for the log.
 
     ``message`` is evaluated when read, in the language active then.
     """
 
-    default_message = _("The video could not be processed. Check the file and upload it again.")
+    code = "ffmpeg_failed"
+    # Timeouts and stalls are worth another try (a busy machine); a file ffmpeg cannot read is not.
+    transient = False
 
-    def __init__(self, detail: str = "", *, message=None, params=None, stderr_tail: str = "", returncode=None, cmd=None):
+    def __init__(self, detail: str = "", *, code: str | None = None, params=None, stderr_tail: str = "", returncode=None, cmd=None):
         self.detail = detail
-        self._message = message if message is not None else self.default_message
+        if code is not None:
+            self.code = code
         self.params = params or {}
         self.stderr_tail = stderr_tail
         self.returncode = returncode
@@ -75,7 +84,7 @@ class FFmpegError(Exception):
 
     @property
     def message(self) -> str:
-        return str(self._message) % self.params if self.params else str(self._message)
+        return message_for(self.code, self.params)
 
     def __str__(self) -> str:
         parts = [self.detail or type(self).__name__]
@@ -89,33 +98,49 @@ class FFmpegError(Exception):
 class NotAVideo(FFmpegError):
     """ffprobe can't read the file, or it holds no moving picture (audio only, a still, a document)."""
 
-    default_message = _(
-        "This file is not a video Reelwork can read. Upload the cut as a video file (MP4, MOV, MKV, WebM, AVI)."
-    )
+    code = "not_a_video"
 
 
 class BadDimensions(NotAVideo):
-    default_message = _("The picture size %(width)s×%(height)s is outside what Reelwork accepts (%(min)s to %(max)s pixels per side).")
+    code = "bad_dimensions"
 
 
 class Truncated(FFmpegError):
-    default_message = _(
-        "The file is incomplete: it ends early, as if the export or the upload was interrupted. Export or upload it again."
-    )
+    code = "truncated"
 
 
 class Timeout(FFmpegError):
-    default_message = _("Processing the video took too long and was stopped. Try again later or ask the office for help.")
+    code = "timeout"
+    transient = True
 
 
 class Stalled(FFmpegError):
-    default_message = _("Processing the video stopped making progress and was stopped. Try again later.")
+    code = "stalled"
+    transient = True
 
 
-MSG_EMPTY = _("The file is empty (0 bytes). Upload it again.")
-MSG_AUDIO_ONLY = _("This file has sound but no picture. Upload the video file of the cut.")
-MSG_STILL = _("This file is a still image, not a video.")
-MSG_NO_SPACE = _("The server ran out of disk space while processing the video. The office has to free space; then try again.")
+# What each code says to a reader; parameters are filled in when it is read.
+MESSAGES = {
+    "ffmpeg_failed": _("The video could not be processed. Check the file and upload it again."),
+    "not_a_video": _(
+        "This file is not a video Reelwork can read. Upload the cut as a video file (MP4, MOV, MKV, WebM, AVI)."
+    ),
+    "bad_dimensions": _("The picture size %(width)s×%(height)s is outside what Reelwork accepts (%(min)s to %(max)s pixels per side)."),
+    "truncated": _(
+        "The file is incomplete: it ends early, as if the export or the upload was interrupted. Export or upload it again."
+    ),
+    "timeout": _("Processing the video took too long and was stopped. Try again later or ask the office for help."),
+    "stalled": _("Processing the video stopped making progress and was stopped. Try again later."),
+    "empty": _("The file is empty (0 bytes). Upload it again."),
+    "audio_only": _("This file has sound but no picture. Upload the video file of the cut."),
+    "still": _("This file is a still image, not a video."),
+    "no_space": _("The server ran out of disk space while processing the video. The office has to free space; then try again."),
+}
+
+
+def message_for(code: str, params: dict | None = None) -> str:
+    text = str(MESSAGES.get(code, MESSAGES["ffmpeg_failed"]))
+    return text % params if params else text
 
 
 def tail(text: str, lines: int = STDERR_TAIL_LINES) -> str:
@@ -148,6 +173,7 @@ class Probe:
     sample_aspect_ratio: float = 1.0
     interlaced: bool = False
     video_profile: str | None = None
+    audio_tracks: int = 0  # sound tracks in the file: previews and QC use ``audio_index`` only
 
     def as_dict(self) -> dict:
         """JSON-safe, for a JSONField."""
@@ -224,7 +250,7 @@ def probe(source, *, timeout: float = PROBE_TIMEOUT, size: int | None = None, re
     if size is None:
         raise ValueError("probe of a URL needs the size of the object")
     if size == 0:
-        raise NotAVideo("empty file", message=MSG_EMPTY)
+        raise NotAVideo("empty file", code="empty")
     target = str(source)
     cmd = [FFPROBE, "-v", "error", "-of", "json", "-show_format", "-show_streams", target]
     proc = _run_captured(cmd, timeout=timeout)
@@ -257,10 +283,10 @@ def _parse_probe(data: dict, size: int) -> Probe:
     audios = [s for s in streams if s.get("codec_type") == "audio"]
     if not videos:
         if audios:
-            raise NotAVideo("audio only", message=MSG_AUDIO_ONLY)
+            raise NotAVideo("audio only", code="audio_only")
         raise NotAVideo(f"no video stream in {fmt.get('format_name')}")
     if fmt.get("format_name") in ("image2", "tty") or any(n.endswith("_pipe") for n in format_names):
-        raise NotAVideo(f"still image or text ({fmt.get('format_name')})", message=MSG_STILL)
+        raise NotAVideo(f"still image or text ({fmt.get('format_name')})", code="still")
     v = min(videos, key=lambda s: (not (s.get("disposition") or {}).get("default"), s["index"]))
     a = min(audios, key=lambda s: (not (s.get("disposition") or {}).get("default"), s["index"])) if audios else None
 
@@ -296,6 +322,7 @@ def _parse_probe(data: dict, size: int) -> Probe:
         sample_aspect_ratio=sar,
         interlaced=v.get("field_order") in ("tt", "bb", "tb", "bt"),
         video_profile=v.get("profile"),
+        audio_tracks=len(audios),
     )
 
 
@@ -416,7 +443,7 @@ def run(
     Non-zero exit raises ``FFmpegError`` (or ``NotAVideo``/``Truncated`` when stderr says so); a
     zero exit whose stderr reports a cut-off input raises ``Truncated``.
     """
-    argv = [*_nice_prefix(), *cmd]
+    argv = [*_prefix(), *cmd]
     log.debug("running %s", subprocess.list2cmdline(argv))
     started = time.monotonic()
     with tempfile.TemporaryFile() as err:
@@ -543,12 +570,13 @@ def _read(f) -> str:
     return f.read().decode("utf-8", "replace")
 
 
-def _nice_prefix() -> tuple[str, ...]:
-    return NICE if shutil.which(NICE[0]) else ()
+@functools.cache
+def _prefix() -> tuple[str, ...]:
+    return (DIE_WITH_PARENT if shutil.which(DIE_WITH_PARENT[0]) else ()) + (NICE if shutil.which(NICE[0]) else ())
 
 
 def _run_captured(cmd: Sequence[str], *, timeout: float) -> subprocess.CompletedProcess:
-    argv = [*_nice_prefix(), *cmd]
+    argv = [*_prefix(), *cmd]
     try:
         return subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, errors="replace",
                               timeout=timeout, start_new_session=True)
@@ -560,7 +588,7 @@ def _run_captured(cmd: Sequence[str], *, timeout: float) -> subprocess.Completed
 def _error_from(returncode: int, stderr: str, cmd: Sequence[str]) -> FFmpegError:
     kwargs = {"stderr_tail": tail(stderr), "returncode": returncode, "cmd": cmd}
     if "No space left on device" in stderr:
-        return FFmpegError("disk full", message=MSG_NO_SPACE, **kwargs)
+        return FFmpegError("disk full", code="no_space", **kwargs)
     if "moov atom not found" in stderr or any(m in stderr for m in _TRUNCATION_MARKERS):
         return Truncated("the input ends early", **kwargs)
     if re.search(r"Invalid data found when processing input|does not contain any stream", stderr):

@@ -32,7 +32,12 @@ class Upload(models.Model):
     received = models.BigIntegerField(_("bytes received"), default=0)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
     note = models.TextField(_("what changed in this cut"), blank=True)
-    error = models.TextField(_("error"), blank=True)
+    # Why the file was refused, as a code of ``media.reasons`` and its parameters: worded when read.
+    error_code = models.CharField(_("error"), max_length=40, blank=True)
+    error_params = models.JSONField(default=dict, blank=True)
+    # A checking worker holds the upload until then; past it the sweep hands the upload back.
+    lease_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
     s3_upload_id = models.CharField(max_length=255, blank=True)
     key = models.CharField(max_length=500, blank=True)
     part_size = models.BigIntegerField(default=0)
@@ -61,6 +66,13 @@ class Upload(models.Model):
     def parts_total(self) -> int:
         return -(-self.size // self.part_size) if self.part_size else 0
 
+    @property
+    def error(self) -> str:
+        """Why the file was refused, in the active language ("" when it was not)."""
+        from media import reasons
+
+        return reasons.render(self.error_code, self.error_params)
+
 
 class Cut(models.Model):
     class Status(models.TextChoices):
@@ -78,10 +90,19 @@ class Cut(models.Model):
     probe = models.JSONField(default=dict, blank=True)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.QUEUED)
     progress = models.FloatField(_("progress"), default=0.0)
-    failure = models.TextField(_("failure"), blank=True)
+    # Why processing failed (or was last retried): a code of ``media.reasons`` and its parameters,
+    # worded when read; the technical detail (ffmpeg's stderr tail, the storage's error) for the office.
+    failure_code = models.CharField(_("failure"), max_length=40, blank=True)
+    failure_params = models.JSONField(default=dict, blank=True)
+    failure_detail = models.TextField(_("technical detail"), blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # The processing worker holds the cut until then and renews it while it works; a worker that
+    # died stops renewing, and the sweep hands the cut back (``claims.media_sweep``).
+    lease_until = models.DateTimeField(null=True, blank=True)
     qc = models.JSONField(_("technical QC"), default=dict, blank=True)
     qc_passed = models.BooleanField(_("QC passed"), null=True)
+    # The current waiver, copied from the latest ``QCWaiver`` row in the same transaction: the
+    # workflow condition and the project page read it without a join.
     qc_waived_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -104,6 +125,20 @@ class Cut(models.Model):
         return cut_prefix(self.deliverable.project_id, self.deliverable.version).rstrip("/")
 
     @property
+    def failure(self) -> str:
+        """Why processing failed, in the active language ("" when it did not)."""
+        from media import reasons
+
+        return reasons.render(self.failure_code, self.failure_params)
+
+    @property
+    def findings(self) -> list:
+        """The stored QC findings (``qc.Finding``); each words itself when read."""
+        from media.qc import Finding
+
+        return [Finding.from_dict(f) for f in self.qc.get("findings", [])]
+
+    @property
     def reviewable(self) -> bool:
         """Previews ready and technical QC passed or waived: the cut may go to the panel."""
         return self.status == self.Status.READY and (self.qc_passed or bool(self.qc_waiver_reason))
@@ -124,3 +159,21 @@ class Rendition(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["cut", "kind"], name="rendition_unique")]
+
+
+class QCWaiver(models.Model):
+    """The office let a cut with failing technical QC go to the panel: one row per decision, so a
+    later waiver never hides an earlier one. The latest is the current one."""
+
+    cut = models.ForeignKey(Cut, on_delete=models.CASCADE, related_name="waivers")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("waived by"))
+    reason = models.TextField(_("reason"))
+    created_at = models.DateTimeField(_("waived at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("QC waiver")
+        verbose_name_plural = _("QC waivers")
+
+    def __str__(self) -> str:
+        return f"{self.cut} {self.user} {self.created_at:%Y-%m-%d %H:%M}"

@@ -23,14 +23,14 @@ import re
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass
 from pathlib import Path
 
 import ffmpeg as ffmpeg_args  # ffmpeg-python: builds the argument lists
-from django.utils.translation import gettext_lazy as _
 
 from media import ffmpeg as ff
 from media.ffmpeg import Probe
+from media.qc import QCReport
 from media.subtitles import webvtt_time
 
 PROXY_LONG_SIDE, PROXY_SHORT_SIDE = 1280, 720
@@ -92,128 +92,6 @@ class RunStats:
 
 
 @dataclass(frozen=True)
-class Finding:
-    code: str  # loudness, true_peak, black, silence, freeze, duration, resolution, fps, no_audio
-    severity: str  # "fail" or "warn"
-    start: float | None
-    end: float | None
-    message: str
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-
-# 29.97 meets a 30 fps spec and 23.976 a 24 fps one (NTSC rates); 29.97 against 25 does not.
-FPS_TOLERANCE = 0.002
-
-
-@dataclass(frozen=True)
-class Targets:
-    """What a deliverable must meet. Defaults: EBU R128-style −24 ± 2 LUFS, true peak ≤ −1 dBTP."""
-
-    integrated_lufs: float = -24.0
-    lufs_tolerance: float = 2.0
-    max_true_peak_dbtp: float = -1.0
-    black_warn: float = 2.0
-    black_fail: float = 10.0
-    silence_warn: float = 3.0
-    silence_fail: float = 10.0
-    freeze_warn: float = 3.0
-    freeze_fail: float = 10.0
-    min_seconds: float | None = None
-    max_seconds: float | None = None
-    min_resolution: tuple[int, int] = (1280, 720)  # long side, short side (either orientation)
-    min_fps: float = 23.9
-    fps: float | None = None  # the project's frame rate, when it has one: the cut must match it
-    require_audio: bool = True
-
-
-def passing(findings: list[Finding]) -> bool:
-    """QC passes when no finding fails (warnings are shown, they do not block)."""
-    return not any(f.severity == "fail" for f in findings)
-
-
-@dataclass(frozen=True)
-class QCReport:
-    duration: float
-    width: int
-    height: int
-    fps: float
-    has_audio: bool
-    integrated_lufs: float | None  # None: no sound track
-    true_peak_dbtp: float | None  # None: no sound track, or digital silence
-    loudness_range_lu: float | None
-    black: list[tuple[float, float]] = field(default_factory=list)
-    silence: list[tuple[float, float]] = field(default_factory=list)
-    freeze: list[tuple[float, float]] = field(default_factory=list)
-
-    def findings(self, targets: Targets | None = None) -> list[Finding]:
-        """Everything outside ``targets``, in the active language. Passing = no "fail" finding."""
-        t = targets or Targets()
-        out: list[Finding] = []
-        if not self.has_audio:
-            if t.require_audio:
-                out.append(Finding("no_audio", "warn", None, None, str(_("The film has no sound track."))))
-        elif self.integrated_lufs is not None and abs(self.integrated_lufs - t.integrated_lufs) > t.lufs_tolerance:
-            out.append(Finding("loudness", "fail", None, None, str(_(
-                "Integrated loudness is %(value).1f LUFS; the target is %(target).0f ± %(tol).0f LUFS."
-            ) % {"value": self.integrated_lufs, "target": t.integrated_lufs, "tol": t.lufs_tolerance})))
-        if self.true_peak_dbtp is not None and self.true_peak_dbtp > t.max_true_peak_dbtp:
-            out.append(Finding("true_peak", "fail", None, None, str(_(
-                "True peak is %(value).1f dBTP; it must not exceed %(limit).1f dBTP."
-            ) % {"value": self.true_peak_dbtp, "limit": t.max_true_peak_dbtp})))
-        kinds = (
-            ("black", self.black, t.black_warn, t.black_fail, _("Black picture for %(len).1f s (%(span)s).")),
-            ("silence", self.silence, t.silence_warn, t.silence_fail, _("Silence for %(len).1f s (%(span)s).")),
-            ("freeze", self.freeze, t.freeze_warn, t.freeze_fail, _("Frozen picture for %(len).1f s (%(span)s).")),
-        )
-        for code, segments, warn, fail, text in kinds:
-            for start, end in segments:
-                length = end - start
-                if length > warn:
-                    severity = "fail" if length > fail else "warn"
-                    span = f"{_clock(start)}–{_clock(end)}"
-                    out.append(Finding(code, severity, start, end, str(text) % {"len": length, "span": span}))
-        if (t.min_seconds is not None and self.duration < t.min_seconds) or (
-            t.max_seconds is not None and self.duration > t.max_seconds
-        ):
-            out.append(Finding("duration", "fail", None, None, str(_(
-                "The film runs %(value)s; it must run between %(min)s and %(max)s."
-            ) % {"value": _clock(self.duration), "min": _clock(t.min_seconds or 0),
-                 "max": _clock(t.max_seconds) if t.max_seconds is not None else "∞"})))
-        long_side, short_side = max(self.width, self.height), min(self.width, self.height)
-        if long_side < t.min_resolution[0] or short_side < t.min_resolution[1]:
-            out.append(Finding("resolution", "fail", None, None, str(_(
-                "The picture is %(w)s×%(h)s; at least %(mw)s×%(mh)s is required."
-            ) % {"w": self.width, "h": self.height, "mw": t.min_resolution[0], "mh": t.min_resolution[1]})))
-        if t.fps is not None and abs(self.fps - t.fps) > t.fps * FPS_TOLERANCE:
-            out.append(Finding("fps", "fail", None, None, str(_(
-                "The frame rate is %(value).2f fps; the project's spec is %(spec)s fps."
-            ) % {"value": self.fps, "spec": f"{t.fps:g}"})))
-        elif t.fps is None and self.fps < t.min_fps:
-            out.append(Finding("fps", "fail", None, None, str(_(
-                "The frame rate is %(value).2f fps; at least %(min).2f fps is required."
-            ) % {"value": self.fps, "min": t.min_fps})))
-        return out
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "QCReport":
-        """The inverse of :meth:`as_dict`: judge a stored report again (another spec) without decoding."""
-        names = {f.name for f in fields(cls)}
-        values = {k: v for k, v in data.items() if k in names}
-        for key in ("black", "silence", "freeze"):
-            values[key] = [tuple(span) for span in values.get(key, [])]
-        return cls(**values)
-
-    def passed(self, targets: Targets | None = None) -> bool:
-        return passing(self.findings(targets))
-
-    def as_dict(self) -> dict:
-        """JSON-safe (lists, finite floats or None)."""
-        return asdict(self)
-
-
-@dataclass(frozen=True)
 class Preview:
     """Files in ``out_dir``: proxy.mp4, poster.jpg, sprite.jpg, sprite.vtt."""
 
@@ -241,15 +119,25 @@ def fast_preview(src, out_dir, probe: Probe, *, sprite_url: str | None = None) -
     """Browser-ready source → fast-start remux, poster and sprite + VTT; no re-encode, no full decode.
 
     The three ffmpeg runs are independent and run side by side (remux is mostly I/O; poster and
-    sprite decode keyframes only).
+    sprite decode keyframes only). Sound with more than two channels (5.1) is the one thing
+    re-encoded: previews are stereo, and a browser would otherwise get six channels to mix itself.
     """
     src, out_dir = Path(src), Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     proxy = out_dir / "proxy.mp4"
     inp = ffmpeg_args.input(str(src))
-    streams = [inp[str(probe.video_index)]] + ([inp[str(probe.audio_index)]] if probe.has_audio else [])
+    streams = [inp[str(probe.video_index)]]
+    codecs = {"c:v": "copy"}
+    if probe.has_audio:
+        audio = inp[str(probe.audio_index)]
+        if probe.audio_channels > 2:
+            audio = audio.filter("aformat", channel_layouts="stereo")
+            codecs.update({"c:a": "aac", "b:a": PROXY_AUDIO_BITRATE})
+        else:
+            codecs["c:a"] = "copy"
+        streams.append(audio)
     remux = ff.command(ffmpeg_args.output(
-        *streams, str(proxy), c="copy", movflags="+faststart", map_chapters="-1", f="mp4",
+        *streams, str(proxy), **codecs, movflags="+faststart", map_chapters="-1", f="mp4",
     ))
     with _Clock() as clock:
         results = _parallel(
@@ -529,7 +417,7 @@ def parse_qc(stderr: str, probe: Probe) -> QCReport:
     return QCReport(
         duration=duration, width=probe.width, height=probe.height, fps=probe.fps, has_audio=probe.has_audio,
         integrated_lufs=lufs, true_peak_dbtp=peak, loudness_range_lu=lra,
-        black=black, silence=silence, freeze=freeze,
+        black=black, silence=silence, freeze=freeze, audio_tracks=probe.audio_tracks,
     )
 
 
@@ -579,12 +467,6 @@ def _finite(match) -> float | None:
         return None
     # ebur128 floors the integrated loudness of silence at −70 LUFS and reports its peak as −inf.
     return value if math.isfinite(value) else None
-
-
-def _clock(seconds: float) -> str:
-    seconds = max(0.0, seconds)
-    m, s = divmod(seconds, 60)
-    return f"{int(m)}:{s:04.1f}"
 
 
 def _parallel(*jobs):

@@ -11,11 +11,10 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils.translation import gettext as _
 
-from media import ffmpeg, storage
-from media.models import Cut, Upload
+from media import claims, ffmpeg, qc, reasons, storage
+from media.models import Cut, QCWaiver, Upload
 from projects import roles
 from projects import services as project_services
 from projects.errors import ActionRefused, Conflict, Forbidden, Invalid
@@ -171,27 +170,24 @@ def upload_verify(*, upload: Upload) -> Cut | None:
         return upload.cut
     stat = storage.head(key=upload.key)
     if stat is None or stat["size"] != upload.size:
-        return _reject(upload, _("The stored file is not the size declared: upload it again."))
+        return _reject(upload, "size_mismatch")
     parts, whole = storage.part_digests(key=upload.key, part_size=upload.part_size)
     damaged = [str(n) for n, (got, sent) in enumerate(zip(parts, upload.part_sha256, strict=False), 1) if got != sent]
     if damaged or len(parts) != len(upload.part_sha256):
         log.info("upload %s: parts %s differ from the client's digests", upload.pk, damaged)
-        return _reject(
-            upload,
-            _("Parts %(parts)s arrived damaged (their checksum differs from your file's): upload the file again.")
-            % {"parts": ", ".join(damaged[:20]) or "?"},
-        )
+        return _reject(upload, "parts_damaged", {"parts": ", ".join(damaged[:20]) or "?"})
     if upload.sha256 and whole != upload.sha256:
-        return _reject(upload, _("The file's checksum does not match: it was damaged on the way. Upload it again."))
+        return _reject(upload, "checksum_mismatch")
     try:
         probe = probe_stored(key=upload.key, size=upload.size)
     except ffmpeg.FFmpegError as exc:
         log.info("upload %s rejected: %s", upload.pk, exc.stderr_tail)
-        return _reject(upload, exc.message)
+        return _reject(upload, exc.code, exc.params)
     try:
         return cut_register_upload(upload=upload, probe=probe, sha256=whole)
     except ActionRefused as exc:
-        return _reject(upload, exc.message)
+        log.info("upload %s refused: %s", upload.pk, exc.message)
+        return _reject(upload, *_refusal_reason(upload))
 
 
 def probe_stored(*, key: str, size: int):
@@ -246,10 +242,26 @@ def upload_receive(*, upload: Upload, offset: int, chunks, length: int, chunk_sh
     return upload
 
 
-def _reject(upload: Upload, message) -> None:
-    """The uploaded file is not acceptable: record why on the upload and delete its bytes (the
-    local partial file, or the assembled object in the bucket). Nothing else was created."""
-    Upload.objects.filter(pk=upload.pk).update(status=Upload.Status.FAILED, error=str(message))
+def _refusal_reason(upload: Upload) -> tuple[str, dict]:
+    """Why ``cut_register_upload`` refused an upload that arrived whole (the project moved on
+    while the bytes travelled), as a reason code and its parameters."""
+    project = upload.project
+    project.refresh_from_db()
+    if project.state != State.PRODUCTION:
+        return "not_in_production", {"state": project.state}
+    latest = project.deliverables.filter(kind="cut").order_by("-version").first()
+    if latest and latest.status == Deliverable.Status.SUBMITTED:
+        return "under_review", {"v": latest.version}
+    return "not_allowed", {}
+
+
+def _reject(upload: Upload, code: str, params: dict | None = None) -> None:
+    """The uploaded file is not acceptable: record why on the upload (a reason code of
+    ``media.reasons``) and delete its bytes (the local partial file, or the assembled object in
+    the bucket). Nothing else was created."""
+    Upload.objects.filter(pk=upload.pk).update(
+        status=Upload.Status.FAILED, error_code=code, error_params=params or {}, lease_until=None
+    )
     if upload.direct:
         storage.delete(key=upload.key)
     else:
@@ -262,14 +274,13 @@ def upload_finish(*, upload: Upload) -> Cut:
     if actual != upload.size:
         raise Conflict(_("Only %(got)s of %(size)s bytes arrived: resume the upload.") % {"got": actual, "size": upload.size})
     if upload.sha256 and storage.local_sha256(key=upload.partial_key) != upload.sha256:
-        message = _("The file's checksum does not match: it was damaged on the way. Upload it again.")
-        _reject(upload, message)
-        raise Invalid(message)
+        _reject(upload, "checksum_mismatch")
+        raise Invalid(reasons.render("checksum_mismatch"))
     try:
         probe = probe_stored(key=upload.partial_key, size=upload.size)
     except ffmpeg.FFmpegError as exc:
         log.info("upload %s rejected: %s", upload.pk, exc.stderr_tail)
-        _reject(upload, exc.message)
+        _reject(upload, exc.code, exc.params)
         raise Invalid(exc.message) from exc
     return cut_register_upload(upload=upload, probe=probe)
 
@@ -308,29 +319,22 @@ def cut_register_upload(*, upload: Upload, probe, sha256: str = "") -> Cut:
 
 @transaction.atomic
 def cut_waive_qc(*, cut: Cut, user, reason: str) -> Cut:
-    """The office lets a cut with failing technical QC go to the panel, with a recorded reason."""
+    """The office lets a cut with failing technical QC go to the panel, with a recorded reason.
+    A new waiver is added to the cut's history (``QCWaiver``) and becomes the current one."""
     if not roles.is_office(user):
         raise Forbidden(_("Only the education office may waive technical QC."))
     if not reason.strip():
         raise Invalid(_("Give the reason for waiving QC."))
     if cut.status != Cut.Status.READY:
         raise Conflict(_("QC can be waived once processing has finished."))
-    Cut.objects.filter(pk=cut.pk).update(qc_waived_by=user, qc_waiver_reason=reason.strip())
+    waiver = QCWaiver.objects.create(cut=cut, user=user, reason=reason.strip())
+    Cut.objects.filter(pk=cut.pk).update(qc_waived_by=user, qc_waiver_reason=waiver.reason)
     cut.refresh_from_db()
     return cut
 
 
 def cut_progress(*, cut_id: int, fraction: float) -> None:
     Cut.objects.filter(pk=cut_id, status=Cut.Status.PROCESSING).update(progress=round(min(max(fraction, 0), 1), 3))
-
-
-def cut_claim(*, cut_id: int) -> bool:
-    """Take a queued cut for processing; False when another worker has it or it is done."""
-    return bool(
-        Cut.objects.filter(pk=cut_id, status=Cut.Status.QUEUED).update(
-            status=Cut.Status.PROCESSING, attempts=F("attempts") + 1, progress=0, failure=""
-        )
-    )
 
 
 def cut_import(*, project, user, path, note: str = "", filename: str | None = None, workers: int = 4) -> Cut:
@@ -380,7 +384,16 @@ def _import_direct(*, project, user, path: Path, note: str, filename: str | None
                 storage.multipart_abort(key=upload.key, upload_id=upload.s3_upload_id)
             Upload.objects.filter(pk=upload.pk, status=Upload.Status.OPEN).update(status=Upload.Status.ABORTED)
         raise
-    cut = upload_verify(upload=upload)
+    # Claimed and leased like the worker's check: if this command dies, the sweep hands the
+    # upload to the worker instead of leaving it "verifying".
+    attempt = claims.upload_claim(upload_id=upload.pk)
+    try:
+        with claims.lease_kept(lambda: claims.upload_lease_renew(upload_id=upload.pk, attempt=attempt)):
+            cut = upload_verify(upload=upload)
+    except storage.StorageError as exc:
+        log.warning("storage: %s", exc.detail)
+        claims.upload_verify_failed(upload_id=upload.pk, attempt=attempt, code="storage_unreachable")
+        raise StorageUnavailable(exc.message) from exc
     if cut is None:
         upload.refresh_from_db()
         raise Invalid(upload.error)
@@ -429,10 +442,8 @@ def cut_subtitles_save(*, cut: Cut, user, data: bytes) -> Cut:
 
 def qc_targets(project):
     """What a cut of ``project`` must meet: the genre's running time, the project's spec."""
-    from media import pipeline
-
     genre = project.genre
-    return pipeline.Targets(
+    return qc.Targets(
         min_seconds=genre.target_minutes_min * 60, max_seconds=genre.target_minutes_max * 60,
         min_resolution=project.spec_size, fps=float(project.spec_fps),
     )
@@ -440,10 +451,8 @@ def qc_targets(project):
 
 def qc_verdict(report, project) -> tuple[list, bool]:
     """The findings of a QC report against the project's current targets, and whether it passes."""
-    from media import pipeline
-
     findings = report.findings(qc_targets(project))
-    return findings, pipeline.passing(findings)
+    return findings, qc.passing(findings)
 
 
 def qc_recheck(*, project) -> int:
@@ -452,10 +461,8 @@ def qc_recheck(*, project) -> int:
     count = 0
     cuts = Cut.objects.filter(deliverable__project=project, deliverable__status=Deliverable.Status.DRAFT,
                               status=Cut.Status.READY).exclude(qc={})
-    from media import pipeline
-
     for cut in cuts:
-        findings, passed = qc_verdict(pipeline.QCReport.from_dict(cut.qc["report"]), project)
+        findings, passed = qc_verdict(qc.QCReport.from_dict(cut.qc["report"]), project)
         Cut.objects.filter(pk=cut.pk).update(
             qc={**cut.qc, "findings": [f.as_dict() for f in findings]}, qc_passed=passed
         )

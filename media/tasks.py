@@ -1,74 +1,77 @@
 """Background processing of cuts through Django's tasks API. Tasks take ids, tolerate a missing
-row, are safe to run twice (a conditional update claims the cut), and record why they failed."""
+row, are safe to run twice (a conditional update claims the cut), and record why they failed.
+
+Every claim is a lease (``media.claims``) the task renews while it works; a worker that is killed
+stops renewing and ``claims.media_sweep`` hands the cut or upload back. Every failure ends
+queued for another try (bounded by ``REELWORK_MAX_ATTEMPTS``) or failed with a reason code."""
 
 import logging
 import tempfile
 import time
-from datetime import timedelta
+import traceback
 from pathlib import Path
 
-from django.conf import settings
 from django.db import transaction
-from django.utils import timezone, translation
 from django.tasks import task
 
-from media import ffmpeg, pipeline, services, storage
+from media import claims, ffmpeg, pipeline, services, storage
 from media.models import Cut, Rendition, Upload
 
 log = logging.getLogger(__name__)
-MAX_ATTEMPTS = 3
-# Timeouts and stalls are worth another try (a busy machine); a file ffmpeg cannot read is not.
-TRANSIENT = (ffmpeg.Timeout, ffmpeg.Stalled)
 
 
 @task()
 def process_cut(cut_id: int) -> str:
-    if not services.cut_claim(cut_id=cut_id):
+    attempt = claims.cut_claim(cut_id=cut_id)
+    if attempt is None:
         return "skipped"
     cut = Cut.objects.select_related("deliverable__project__genre").get(pk=cut_id)
+
+    def fail(code, params, detail, transient):
+        return claims.cut_fail(cut_id=cut_id, attempt=attempt, code=code, params=params, detail=detail, transient=transient)
+
     try:
-        _process(cut)
-    except TRANSIENT as exc:
-        retry = cut.attempts < MAX_ATTEMPTS
-        Cut.objects.filter(pk=cut.pk).update(
-            status=Cut.Status.QUEUED if retry else Cut.Status.FAILED, failure=f"{exc.message}\n{exc.stderr_tail}"
-        )
-        if retry:
-            transaction.on_commit(lambda: process_cut.enqueue(cut.pk))
-        return "retry" if retry else "failed"
+        with claims.lease_kept(lambda: claims.cut_lease_renew(cut_id=cut_id, attempt=attempt)):
+            return _process(cut, attempt)
     except ffmpeg.FFmpegError as exc:
-        Cut.objects.filter(pk=cut.pk).update(status=Cut.Status.FAILED, failure=f"{exc.message}\n{exc.stderr_tail}")
-        return "failed"
-    return "ready"
-
-
-VERIFY_RETRY_AFTER = timedelta(seconds=30)
+        return fail(exc.code, exc.params, str(exc), exc.transient)
+    except storage.StorageError as exc:
+        # The storage being away is worth another try, later.
+        log.warning("cut %s, attempt %s: storage: %s", cut_id, attempt, exc.detail)
+        return fail("storage", {"attempts": attempt}, f"{exc.message}\n{exc.detail}", True)
+    except Exception:
+        log.exception("cut %s, attempt %s", cut_id, attempt)
+        return fail("internal", {"attempts": attempt}, _traceback_tail(), True)
 
 
 @task()
-def verify_upload(upload_id: str, attempt: int = 1) -> str:
+def verify_upload(upload_id: str, attempt: int | None = None) -> str:
     """Read back an upload the browser sent straight to the bucket and register it as a cut (or
-    record why not). The storage being unreachable is worth a few more tries, spaced out."""
-    upload = Upload.objects.select_related("project", "user").filter(pk=upload_id).first()
-    if upload is None or upload.status != Upload.Status.VERIFYING:
+    record why not). The storage being unreachable is worth a few more tries, spaced out.
+
+    ``attempt`` comes only with retries queued before the upload counted its own attempts; the
+    upload's count is the one used."""
+    attempt = claims.upload_claim(upload_id=upload_id)
+    if attempt is None:
         return "skipped"
+    upload = Upload.objects.select_related("project", "user").get(pk=upload_id)
     try:
-        # No request here: the reason recorded for the uploader is in the site's language.
-        with translation.override(settings.LANGUAGE_CODE):
+        with claims.lease_kept(lambda: claims.upload_lease_renew(upload_id=upload_id, attempt=attempt)):
             cut = services.upload_verify(upload=upload)
     except storage.StorageError as exc:
         log.warning("verifying upload %s (attempt %d): %s", upload_id, attempt, exc.detail)
-        if attempt >= MAX_ATTEMPTS:
-            Upload.objects.filter(pk=upload.pk, status=Upload.Status.VERIFYING).update(
-                status=Upload.Status.FAILED, error=str(exc.message)
-            )
-            return "failed"
-        verify_upload.using(run_after=timezone.now() + VERIFY_RETRY_AFTER * attempt).enqueue(upload_id, attempt + 1)
-        return "retry"
+        return claims.upload_verify_failed(upload_id=upload_id, attempt=attempt, code="storage_unreachable")
+    except Exception:
+        log.exception("verifying upload %s (attempt %d)", upload_id, attempt)
+        return claims.upload_verify_failed(upload_id=upload_id, attempt=attempt, code="internal")
     return "ready" if cut else "rejected"
 
 
-def _process(cut: Cut) -> None:
+def _traceback_tail(lines: int = 20) -> str:
+    return "\n".join(traceback.format_exc().rstrip().splitlines()[-lines:])
+
+
+def _process(cut: Cut, attempt: int) -> str:
     last = [0.0]
 
     def on_progress(fraction):
@@ -86,7 +89,7 @@ def _process(cut: Cut) -> None:
         if probe.browser_ready:
             # The WebVTT index names the sprite relative to itself: both are served side by side.
             previews = pipeline.fast_preview(source, out, probe, sprite_url="sprite.jpg")
-            report = pipeline.qc_only(source, probe)
+            report = pipeline.qc_only(source, probe, on_progress=on_progress)
         else:
             previews, report = pipeline.proxy_with_qc(source, out, probe, on_progress=on_progress, sprite_url="sprite.jpg")
         renditions = {
@@ -104,11 +107,16 @@ def _process(cut: Cut) -> None:
     with transaction.atomic():
         for kind, (key, size) in stored.items():
             Rendition.objects.update_or_create(cut=cut, kind=kind, defaults={"key": key, "size": size})
-        # Ready only now that every rendition is fully written.
-        Cut.objects.filter(pk=cut.pk).update(
+        # Ready only now that every rendition is fully written, and only if the claim still holds.
+        ready = Cut.objects.filter(pk=cut.pk, status=Cut.Status.PROCESSING, attempts=attempt).update(
             status=Cut.Status.READY,
             progress=1.0,
+            lease_until=None,
             probe=probe.as_dict(),
             qc={"report": report.as_dict(), "findings": [f.as_dict() for f in findings]},
             qc_passed=passed,
         )
+        if not ready:
+            transaction.set_rollback(True)
+            return "lost"
+    return "ready"

@@ -162,9 +162,9 @@ def cut_detail(request, pk):
     project = cut.deliverable.project
     can_subtitle = cut.deliverable.status == cut.deliverable.Status.DRAFT and roles.produces(request.user, project)
     return render(request, "media/cut_detail.html", {
-        "cut": cut, "project": project, "findings": cut.qc.get("findings", []), "report": cut.qc.get("report", {}),
+        "cut": cut, "project": project, "findings": cut.findings, "report": cut.qc.get("report", {}),
         "renditions": {r.kind: r for r in cut.renditions.all()}, "is_office": roles.is_office(request.user),
-        "can_subtitle": can_subtitle,
+        "can_subtitle": can_subtitle, "waivers": cut.waivers.select_related("user"),
     })
 
 
@@ -172,8 +172,11 @@ def cut_detail(request, pk):
 @login_required_json
 def cut_status(request, pk):
     cut = access.get_cut_for_user(request.user, pk)
-    return JsonResponse({"status": cut.status, "progress": cut.progress, "failure": cut.failure.split("\n", 1)[0],
-                         "qc_passed": cut.qc_passed, "reviewable": cut.reviewable})
+    return JsonResponse({
+        "status": cut.status, "progress": cut.progress, "failure": cut.failure, "failure_code": cut.failure_code,
+        "qc_passed": cut.qc_passed, "reviewable": cut.reviewable,
+        "findings": [{**f.as_dict(), "message": f.message} for f in cut.findings],
+    })
 
 
 @require_GET

@@ -199,6 +199,15 @@ REELWORK_UPLOAD_MAX_BYTES = env_int("REELWORK_UPLOAD_MAX_BYTES", 50 * 1024**3)
 # Django reads request bodies of chunked uploads itself; allow one chunk plus headroom in memory.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2621440)
 
+# Background work on cuts: a worker holds a cut (or an upload it checks) for REELWORK_LEASE_SECONDS
+# and renews the hold while it works; one that died stops renewing, and the sweep in
+# `manage.py media_worker` (every REELWORK_SWEEP_SECONDS) hands the work back. Transient failures
+# are retried REELWORK_RETRY_AFTER_SECONDS × attempt later, up to REELWORK_MAX_ATTEMPTS tries.
+REELWORK_LEASE_SECONDS = env_int("REELWORK_LEASE_SECONDS", 120)
+REELWORK_SWEEP_SECONDS = env_int("REELWORK_SWEEP_SECONDS", 30)
+REELWORK_RETRY_AFTER_SECONDS = env_int("REELWORK_RETRY_AFTER_SECONDS", 30)
+REELWORK_MAX_ATTEMPTS = env_int("REELWORK_MAX_ATTEMPTS", 3)
+
 # How many working days of slack before a milestone turns yellow, when its stage has no own value.
 SCHEDULE_DEFAULT_WARN_DAYS = env_int("SCHEDULE_DEFAULT_WARN_DAYS", 3)
 

@@ -2,8 +2,11 @@
 
 import dataclasses
 import os
+import signal
+import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from django.utils import translation
@@ -202,3 +205,49 @@ def test_a_failing_ffmpeg_raises_with_its_stderr_tail():
     assert type(caught.value) is ff.FFmpegError
     assert caught.value.returncode != 0
     assert "no_such_encoder" in caught.value.stderr_tail
+
+
+def _pids_with(marker: str) -> list[int]:
+    pids = []
+    for proc in os.scandir("/proc"):
+        if proc.name.isdigit():
+            try:
+                with open(f"/proc/{proc.name}/cmdline", "rb") as f:
+                    argv = f.read().split(b"\0")
+            except OSError:
+                continue
+            if any(marker.encode() in arg for arg in argv) and any(arg.endswith(b"ffmpeg") for arg in argv):
+                pids.append(int(proc.name))
+    return pids
+
+
+def _until(what, predicate, limit=60):
+    # A guard against waiting for ever, not a timing assertion.
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    pytest.fail(f"gave up waiting for {what}")
+
+
+def test_ffmpeg_dies_with_the_worker_that_started_it(tmp_path):
+    marker = f"reelwork-orphan-check-{tmp_path.name}"
+    # Ten minutes of picture at real speed: only the worker's death can end it early.
+    cmd = [FFMPEG, "-nostdin", "-y", "-progress", "pipe:1", "-nostats", "-re", "-f", "lavfi",
+           "-i", "testsrc2=size=64x64:rate=5:duration=600", "-metadata", f"title={marker}", "-f", "null", "-"]
+    worker = subprocess.Popen(
+        [sys.executable, "-c", f"from media import ffmpeg as ff; ff.run({cmd!r}, timeout=900)"],
+        cwd=Path(__file__).resolve().parents[2], stdin=subprocess.DEVNULL, start_new_session=True,
+    )
+    try:
+        _until("ffmpeg to start", lambda: _pids_with(marker))
+        worker.kill()
+        worker.wait(timeout=30)
+        _until("ffmpeg to die with its worker", lambda: not _pids_with(marker))
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait(timeout=30)
+        for pid in _pids_with(marker):
+            os.kill(pid, signal.SIGKILL)

@@ -9,7 +9,7 @@ from PIL import Image
 
 from media import ffmpeg as ff
 from media import pipeline
-from media.pipeline import QCReport, Targets
+from media.qc import QCReport, Targets
 from tests.media.clips import BLACK, DEFECT_DURATION, FREEZE, SILENCE, clips, ffprobe_streams, top_level_boxes  # noqa: F401
 
 # The test clips are small and quiet; judge only what each test is about.

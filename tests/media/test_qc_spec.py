@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from media import services as media_services
 from media.models import Cut
-from media.pipeline import QCReport, Targets
+from media.qc import QCReport, Targets
 from projects import services
 from projects.models import Deliverable, State
 from tests.conftest import processed_cut

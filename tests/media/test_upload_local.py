@@ -208,7 +208,9 @@ def test_uploads_are_refused_in_the_wrong_state_or_unit(client, make_project, pr
 
 
 def test_the_upload_cut_command_imports_a_file(production, office, clip, storage_dir):
-    call_command("upload_cut", str(production.pk), str(clip), "--user", "office", "--note", "批量导入", "--wait")
+    # The 2 s test clip fails the spec's QC: --wait says so with a non-zero exit (test_qc_findings.py).
+    with pytest.raises(CommandError, match="technical QC failed"):
+        call_command("upload_cut", str(production.pk), str(clip), "--user", "office", "--note", "批量导入", "--wait")
     cut = Cut.objects.get()
     assert cut.status == Cut.Status.READY and cut.deliverable.note == "批量导入"
 

@@ -163,9 +163,13 @@ def test_a_file_that_is_not_a_video_is_refused_after_the_read_back(client, produ
     assert complete(client, upload, digests(data)).status_code == 202
     assert verify_upload.call(str(upload.pk)) == "rejected"
     upload.refresh_from_db()
-    # The worker has no request: it records the reason in the site's language.
-    with translation.override(settings.LANGUAGE_CODE):
-        assert upload.status == Upload.Status.FAILED and upload.error == str(ffmpeg.NotAVideo.default_message)
+    # The worker records the reason as a code; each reader gets it in their own language.
+    assert upload.status == Upload.Status.FAILED and upload.error_code == "not_a_video"
+    with translation.override("zh-hans"):
+        assert "不是" in upload.error and upload.error == ffmpeg.message_for("not_a_video")
+    with translation.override("en"):
+        assert upload.error.startswith("This file is not a video Reelwork can read.")
+    assert "This file is not a video" in client.get(reverse("upload-chunk", args=[upload.pk])).json()["error"]
     nothing_registered(production, upload)
 
 
@@ -237,10 +241,13 @@ def test_an_unreachable_storage_during_the_check_is_retried_not_lost(client, pro
     assert verify_upload.call(str(upload.pk)) == "retry"
     upload.refresh_from_db()
     assert upload.status == Upload.Status.VERIFYING and storage.head(key=upload.key)["size"] == len(data)
-    assert verify_upload.call(str(upload.pk), attempt=3) == "failed"
+    assert verify_upload.call(str(upload.pk)) == "retry"
+    assert verify_upload.call(str(upload.pk)) == "failed"  # the third attempt: REELWORK_MAX_ATTEMPTS
     monkeypatch.undo()
     upload.refresh_from_db()
-    assert upload.status == Upload.Status.FAILED and upload.error == "The file storage cannot be reached."
+    assert upload.status == Upload.Status.FAILED and upload.error_code == "storage_unreachable"
+    with translation.override("en"):
+        assert upload.error == "The file could not be checked: the storage did not answer after 3 attempts. Upload it again later."
 
 
 def test_upload_cut_sends_parts_in_parallel_and_verifies(production, producer_a, big_clip, capsys):

@@ -49,3 +49,18 @@ class Command(BaseCommand):
             process_cut.call(cut.pk)
             cut.refresh_from_db()
         self.stdout.write(f"cut {cut.pk}: version {cut.deliverable.version}, {cut.size} bytes, {cut.status}")
+        if wait:
+            self._report(cut)
+
+    def _report(self, cut):
+        """The QC verdict and findings; a cut that cannot go to the panel exits non-zero."""
+        if cut.status == cut.Status.FAILED:
+            raise CommandError(f"cut {cut.pk}: processing failed: {cut.failure}")
+        if cut.status != cut.Status.READY:
+            raise CommandError(f"cut {cut.pk} is {cut.status}: {cut.failure or 'processing will be tried again'}")
+        for finding in cut.findings:
+            at = f" at {finding.start:.1f}s" if finding.start is not None else ""
+            self.stdout.write(f"  {finding.severity}{at}: {finding.message}")
+        if not cut.qc_passed:
+            raise CommandError(f"cut {cut.pk}: technical QC failed; the office may waive it on the cut page")
+        self.stdout.write(f"cut {cut.pk}: technical QC passed")

@@ -1,0 +1,159 @@
+"""Claims on background work, as leases: a worker takes a cut (or an upload to check) with a
+conditional update that also sets ``lease_until``, renews the lease while it works
+(``lease_kept``), and writes its outcome only while the claim is still its own (the attempt
+number is the claim's token). A worker that dies stops renewing; ``media_sweep``, run by
+``manage.py media_worker``, hands the work back. Every outcome is queued-for-retry (bounded by
+``REELWORK_MAX_ATTEMPTS``) or failed with a reason code (``media.reasons``)."""
+
+import contextlib
+import logging
+import threading
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from media.models import Cut, Upload
+
+log = logging.getLogger(__name__)
+
+
+def _lease() -> datetime:
+    return timezone.now() + timedelta(seconds=settings.REELWORK_LEASE_SECONDS)
+
+
+def cut_claim(*, cut_id: int) -> int | None:
+    """Take a queued cut for processing, leased for ``REELWORK_LEASE_SECONDS``: the claim's number
+    (the attempt, which every later write of this claim checks), or None when another worker has
+    it or it is done."""
+    attempts = Cut.objects.filter(pk=cut_id, status=Cut.Status.QUEUED).values_list("attempts", flat=True).first()
+    if attempts is None:
+        return None
+    claimed = Cut.objects.filter(pk=cut_id, status=Cut.Status.QUEUED, attempts=attempts).update(
+        status=Cut.Status.PROCESSING, attempts=attempts + 1, progress=0, lease_until=_lease(),
+        failure_code="", failure_params={}, failure_detail="",
+    )
+    return attempts + 1 if claimed else None
+
+
+def cut_lease_renew(*, cut_id: int, attempt: int) -> bool:
+    """Keep holding a cut while working on it; False when the claim was lost (handed back)."""
+    return bool(Cut.objects.filter(pk=cut_id, status=Cut.Status.PROCESSING, attempts=attempt).update(lease_until=_lease()))
+
+
+def cut_fail(*, cut_id: int, attempt: int, code: str, params: dict, detail: str, transient: bool) -> str:
+    """Processing attempt ``attempt`` failed for reason ``code``: queue the cut again when the
+    reason may pass (``transient``) and attempts are left, else fail it with the reason. Returns
+    "retry", "failed", or "lost" when the claim had already been handed back."""
+    retry = transient and attempt < settings.REELWORK_MAX_ATTEMPTS
+    changed = Cut.objects.filter(pk=cut_id, status=Cut.Status.PROCESSING, attempts=attempt).update(
+        status=Cut.Status.QUEUED if retry else Cut.Status.FAILED, lease_until=None,
+        failure_code=code, failure_params=params, failure_detail=detail,
+    )
+    if not changed:
+        return "lost"
+    if retry:
+        from media.tasks import process_cut
+
+        later = timezone.now() + timedelta(seconds=settings.REELWORK_RETRY_AFTER_SECONDS * attempt)
+        transaction.on_commit(lambda: process_cut.using(run_after=later).enqueue(cut_id))
+    return "retry" if retry else "failed"
+
+
+def upload_claim(*, upload_id) -> int | None:
+    """Take an upload waiting to be checked (VERIFYING), leased like a cut: the attempt, or None."""
+    attempts = Upload.objects.filter(pk=upload_id, status=Upload.Status.VERIFYING).values_list("attempts", flat=True).first()
+    if attempts is None:
+        return None
+    claimed = Upload.objects.filter(pk=upload_id, status=Upload.Status.VERIFYING, attempts=attempts).update(
+        attempts=attempts + 1, lease_until=_lease()
+    )
+    return attempts + 1 if claimed else None
+
+
+def upload_lease_renew(*, upload_id, attempt: int) -> bool:
+    return bool(Upload.objects.filter(pk=upload_id, status=Upload.Status.VERIFYING, attempts=attempt).update(lease_until=_lease()))
+
+
+def upload_verify_failed(*, upload_id, attempt: int, code: str) -> str:
+    """Checking attempt ``attempt`` failed without a verdict on the file (the storage did not
+    answer, an unexpected error): check again later while attempts are left, else fail the upload
+    with the reason. "retry", "failed" or "lost"."""
+    retry = attempt < settings.REELWORK_MAX_ATTEMPTS
+    held = Upload.objects.filter(pk=upload_id, status=Upload.Status.VERIFYING, attempts=attempt)
+    if retry:
+        changed = held.update(lease_until=None)
+    else:
+        changed = held.update(status=Upload.Status.FAILED, lease_until=None, error_code=code, error_params={"attempts": attempt})
+    if not changed:
+        return "lost"
+    if retry:
+        from media.tasks import verify_upload
+
+        later = timezone.now() + timedelta(seconds=settings.REELWORK_RETRY_AFTER_SECONDS * attempt)
+        transaction.on_commit(lambda: verify_upload.using(run_after=later).enqueue(str(upload_id)))
+    return "retry" if retry else "failed"
+
+
+def media_sweep() -> int:
+    """Hand back work whose worker stopped renewing its lease (killed, machine lost): the cut or
+    upload is queued again, or fails with the reason once its attempts are used up. The worker
+    (``manage.py media_worker``) runs this every ``REELWORK_SWEEP_SECONDS``. Returns how many."""
+    from media.tasks import process_cut, verify_upload
+
+    now, count = timezone.now(), 0
+    # No lease at all: claimed before leases existed; nothing renews it.
+    stale = Cut.objects.filter(Q(lease_until__lt=now) | Q(lease_until=None), status=Cut.Status.PROCESSING)
+    for cut_id, attempts in stale.values_list("pk", "attempts"):
+        retry = attempts < settings.REELWORK_MAX_ATTEMPTS
+        held = Cut.objects.filter(Q(lease_until__lt=now) | Q(lease_until=None), pk=cut_id, attempts=attempts,
+                                  status=Cut.Status.PROCESSING)
+        changes = {"status": Cut.Status.QUEUED if retry else Cut.Status.FAILED,
+                   "failure_code": "worker_lost", "failure_params": {"attempts": attempts}}
+        if held.update(lease_until=None, **changes):
+            log.warning("cut %s: lease expired on attempt %s, %s", cut_id, attempts, "queued again" if retry else "failed")
+            count += 1
+            if retry:
+                process_cut.enqueue(cut_id)
+    for upload_id, attempts in Upload.objects.filter(status=Upload.Status.VERIFYING, lease_until__lt=now).values_list(
+        "pk", "attempts"
+    ):
+        retry = attempts < settings.REELWORK_MAX_ATTEMPTS
+        held = Upload.objects.filter(pk=upload_id, attempts=attempts, status=Upload.Status.VERIFYING, lease_until__lt=now)
+        changes = {} if retry else {
+            "status": Upload.Status.FAILED, "error_code": "verify_lost", "error_params": {"attempts": attempts}}
+        if held.update(lease_until=None, **changes):
+            log.warning("upload %s: lease expired on attempt %s", upload_id, attempts)
+            count += 1
+            if retry:
+                verify_upload.enqueue(str(upload_id))
+    return count
+
+
+@contextlib.contextmanager
+def lease_kept(renew):
+    """Renew the claim's lease three times per lease period while the block runs, from a thread
+    of its own: a long encode, a large upload of the proxy or ffmpeg's silent finishing pass
+    report no progress, and the lease must outlive them all, but not a killed worker."""
+    stop = threading.Event()
+
+    def beat():
+        try:
+            while not stop.wait(settings.REELWORK_LEASE_SECONDS / 3):
+                try:
+                    if not renew():
+                        log.warning("lease lost: the work was handed back")
+                except DatabaseError as exc:
+                    log.warning("renewing a lease: %s", exc)
+        finally:
+            connection.close()  # this thread's own connection
+
+    beater = threading.Thread(target=beat, name="lease", daemon=True)
+    beater.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        beater.join()

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from media.models import Cut, Rendition, Upload
+from media.models import Cut, QCWaiver, Rendition, Upload
 from projects.admin import ViewOnly
 
 # Cuts are versions of the film and their QC verdicts and waivers are part of the record: they
@@ -48,3 +48,10 @@ class RenditionAdmin(ViewOnly, admin.ModelAdmin):
     list_filter = ["kind"]
     list_select_related = ["cut__deliverable"]
     search_fields = ["key"]
+
+
+@admin.register(QCWaiver)
+class QCWaiverAdmin(ViewOnly, admin.ModelAdmin):
+    list_display = ["cut", "user", "created_at", "reason"]
+    list_select_related = ["cut__deliverable", "user"]
+    search_fields = ["reason", "cut__original_name"]

@@ -346,16 +346,24 @@ def _upload_gone(exc) -> bool:
 
 @contextlib.contextmanager
 def _s3_errors(action: str, key: str = "", *, upload_id: str | None = None):
+    from boto3.exceptions import Boto3Error
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
         yield
-    except ClientError as exc:
-        code = "NoSuchUpload" if upload_id is not None and _upload_gone(exc) else _code(exc)
-        message = exc.response.get("Error", {}).get("Message") or exc
-        detail = f"S3 {action} {key!r}{f' upload {upload_id}' if upload_id else ''}: {_code(exc)} (HTTP {_status(exc)}): {message}"
+    except (ClientError, Boto3Error) as exc:
+        # boto3's transfers (upload_file, download_file) wrap the server's ClientError in an
+        # S3UploadFailedError and the like: the server's answer is the cause.
+        refusal = exc if isinstance(exc, ClientError) else exc.__cause__
+        if not isinstance(refusal, ClientError):
+            detail = f"S3 {action} {key!r}: {type(exc).__name__}: {exc}"
+            log.warning("%s", detail)
+            raise StorageError(_unreachable(), detail=detail) from exc
+        code = "NoSuchUpload" if upload_id is not None and _upload_gone(refusal) else _code(refusal)
+        message = refusal.response.get("Error", {}).get("Message") or refusal
+        detail = f"S3 {action} {key!r}{f' upload {upload_id}' if upload_id else ''}: {_code(refusal)} (HTTP {_status(refusal)}): {message}"
         log.warning("%s", detail)
-        raise StorageError(_s3_message(code, _status(exc)), detail=detail) from exc
+        raise StorageError(_s3_message(code, _status(refusal)), detail=detail) from exc
     except BotoCoreError as exc:
         detail = f"S3 {action} {key!r}: {type(exc).__name__}: {exc}"
         log.warning("%s", detail)

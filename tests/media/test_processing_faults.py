@@ -100,7 +100,8 @@ def test_an_s3_storage_refusing_the_previews_ends_the_cut_failed_after_bounded_a
     cut.refresh_from_db()
     assert (cut.status, cut.attempts) == (Cut.Status.FAILED, 3)
     assert "AccessDenied" in cut.failure_detail
-    assert "after 3 attempts" in _readable(cut, "en")
+    # The server's refusal is a storage failure (boto3 wraps it in S3UploadFailedError).
+    assert "could not be stored after 3 attempts" in _readable(cut, "en")
 
 
 def test_the_storage_coming_back_lets_the_retry_finish_the_cut(production, producer_a, storage_dir, tmp_path):

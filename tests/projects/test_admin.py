@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from media.models import Cut, Rendition, Upload
+from media.models import Cut, QCWaiver, Rendition, Upload
 from projects import schedule, services
 from projects.models import (
     Deliverable,
@@ -149,6 +149,7 @@ def project_record(project) -> dict:
         "cuts": list(Cut.objects.filter(deliverable__project=project).order_by("pk").values()),
         "uploads": list(Upload.objects.filter(project=project).order_by("pk").values()),
         "renditions": list(Rendition.objects.filter(cut__deliverable__project=project).order_by("pk").values()),
+        "waivers": list(QCWaiver.objects.filter(cut__deliverable__project=project).order_by("pk").values()),
         "topic": Topic.objects.filter(pk=project.topic_id).values().get(),
         "similarities": list(TopicSimilarity.objects.order_by("pk").values()),
     }
@@ -311,7 +312,7 @@ def test_projects_are_neither_added_nor_deleted_in_the_admin(make_project, super
 
 
 @pytest.fixture
-def full_record(make_project, producer_a, producer_b, unit_b, call, genre):
+def full_record(make_project, producer_a, producer_b, unit_b, call, genre, office):
     """An approved project with every kind of record: versions, reviews, transitions, a cut with
     an upload and renditions, and a topic that resembles it."""
     project = make_project(State.APPROVED)
@@ -319,6 +320,7 @@ def full_record(make_project, producer_a, producer_b, unit_b, call, genre):
     Upload.objects.create(project=project, user=producer_a, filename="cut.mp4", size=1, sha256="0" * 64, received=1,
                           status=Upload.Status.COMPLETE, cut=cut)
     Rendition.objects.create(cut=cut, kind=Rendition.Kind.POSTER, key=f"{cut.prefix}/poster.jpg", size=10)
+    QCWaiver.objects.create(cut=cut, user=office, reason="片尾静音为设计")
     services.topic_pitch(user=producer_b, call=call, unit=unit_b, title=project.title + "（续）",
                          logline="另一个故事。", genre=genre, proposed_track=project.track)
     Holiday.objects.get_or_create(date=dt.date(2026, 10, 1), defaults={"name": "国庆节"})
@@ -336,6 +338,7 @@ FORGERIES = [
     (Cut, "qc_waiver_reason", "forged"),
     (Upload, "status", "open"),
     (Rendition, "key", "elsewhere.jpg"),
+    (QCWaiver, "reason", "forged"),
 ]
 
 
@@ -366,11 +369,12 @@ def _of_project(model, project):
         Cut: {"deliverable__project": project},
         Upload: {"project": project},
         Rendition: {"cut__deliverable__project": project},
+        QCWaiver: {"cut__deliverable__project": project},
     }[model]
 
 
 # Written by the services with the change they record: shown, never edited.
-VIEW_ONLY = {Deliverable, StageReview, ProjectTransition, Milestone, Topic, Cut, Upload, Rendition}
+VIEW_ONLY = {Deliverable, StageReview, ProjectTransition, Milestone, Topic, Cut, Upload, Rendition, QCWaiver}
 
 
 def test_every_registered_model_renders_its_list_and_change_pages(full_record, superuser):

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework.authtoken",
     "drf_spectacular",
     "django_tasks_db",
     "studio",
@@ -167,26 +168,53 @@ TASKS = {
     }
 }
 
+# API clients send "Authorization: Token <key>" (a key each user makes on the API token page);
+# the browser uses its session. No HTTP Basic: it would hash a password on every request.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First, so an anonymous call answers 401 with "WWW-Authenticate: Token".
+        "studio.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PERMISSION_CLASSES": ["studio.auth.SignedIn"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "studio.schema.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "studio.api.exception_handler",
+    # How many reverse proxies add X-Forwarded-For: the throttles count per client address, and
+    # a header the client wrote itself must not choose that address.
+    "NUM_PROXIES": env_int("REELWORK_NUM_PROXIES", 0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Reelwork API",
-    "DESCRIPTION": "Topics, projects, workflow transitions, deliverables and schedules.",
+    "DESCRIPTION": "Topics, projects, workflow transitions, deliverables and schedules. Send "
+    "`Authorization: Token <key>` with the key from the API token page (/account/api-token/).",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SERVE_PERMISSIONS": ["studio.auth.SignedIn"],
     # state, source and target all use the workflow's states: one enum in the schema.
     "ENUM_NAME_OVERRIDES": {"ProjectStateEnum": "projects.models.workflow.State"},
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "studio.schema.add_upload_endpoints"],
 }
+
+# Throttles answer 429 with Retry-After. Failed sign-ins (login page, wrong API tokens) are
+# counted per client address and per username within a window; anonymous API calls per address.
+# The counts live in the cache, which every web process must share (a per-process cache such as
+# locmem would let each process count apart). The default, files under var/cache, is shared by the
+# processes of one machine; several machines need a shared one: CACHE_BACKEND=
+# django.core.cache.backends.db.DatabaseCache with CACHE_LOCATION=<table> (after
+# `manage.py createcachetable`), or django.core.cache.backends.redis.RedisCache with a redis:// URL.
+CACHES = {
+    "default": {
+        "BACKEND": env_str("CACHE_BACKEND", "django.core.cache.backends.filebased.FileBasedCache"),
+        "LOCATION": env_str("CACHE_LOCATION", str(VAR_DIR / "cache")),
+    }
+}
+REELWORK_SIGNIN_FAILURES_PER_ADDRESS = env_int("REELWORK_SIGNIN_FAILURES_PER_ADDRESS", 20)
+REELWORK_SIGNIN_FAILURES_PER_USERNAME = env_int("REELWORK_SIGNIN_FAILURES_PER_USERNAME", 5)
+REELWORK_SIGNIN_FAILURE_WINDOW = env_int("REELWORK_SIGNIN_FAILURE_WINDOW", 15 * 60)
+REELWORK_ANON_API_RATE = env_str("REELWORK_ANON_API_RATE", "30/min")
 
 # Cuts: the largest upload accepted, and the chunk size the browser sends.
 REELWORK_UPLOAD_MAX_BYTES = env_int("REELWORK_UPLOAD_MAX_BYTES", 50 * 1024**3)

@@ -33,6 +33,14 @@ REFUSALS = {
 
 
 class AutoSchema(openapi.AutoSchema):
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if (direction == "request" and isinstance(field, serializers.CharField) and field.trim_whitespace
+                and not field.allow_blank and "pattern" not in schema):
+            # DRF strips the value before checking it is not blank: "  " is refused like "".
+            schema["pattern"] = r"\S"
+        return schema
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         for code in self._refusal_codes():

@@ -193,6 +193,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["studio.auth.SignedIn"],
+    # Requests and answers differ (read-only fields, input rules): one component for each.
+    "COMPONENT_SPLIT_REQUEST": True,
     # state, source and target all use the workflow's states: one enum in the schema.
     "ENUM_NAME_OVERRIDES": {"ProjectStateEnum": "projects.models.workflow.State"},
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "studio.schema.add_upload_endpoints"],

@@ -21,6 +21,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
+handler404 = "studio.views.not_found"
+
 if settings.DEBUG:
     from django.conf.urls.static import static
 

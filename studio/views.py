@@ -1,11 +1,13 @@
-"""Account pages: the throttled login page and the API token page."""
+"""Account pages (the throttled login page, the API token page) and the site's 404."""
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views import defaults
 from django.views.decorators.http import require_GET, require_POST
 from rest_framework.authtoken.models import Token
 
@@ -56,3 +58,11 @@ def api_token_revoke(request):
     else:
         messages.info(request, _("You have no API token."))
     return redirect("api-token")
+
+
+def not_found(request, exception):
+    """Under /api/ an unknown URL (e.g. /api/projects/abc/) answers JSON like every other API
+    refusal; elsewhere the site's 404 page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    return defaults.page_not_found(request, exception)

@@ -45,7 +45,10 @@ class TopicSimilar(APIView):
     """GET ?title=…: the homogeneity check before pitching. Shows earlier topics' titles, unit
     and year only, so producers can rephrase before they pitch (避免同质化)."""
 
-    @extend_schema(parameters=[OpenApiParameter("title", str, required=True)], responses=s.SimilarPreviewSerializer(many=True))
+    @extend_schema(
+        parameters=[OpenApiParameter("title", {"type": "string", "pattern": r"\S"}, required=True)],
+        responses=s.SimilarPreviewSerializer(many=True),
+    )
     def get(self, request):
         if not (roles.is_office(request.user) or roles.is_producer(request.user)):
             raise Forbidden(_("Only producers and the office pitch topics."))

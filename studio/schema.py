@@ -99,7 +99,7 @@ UPLOAD_STATE = {
 }
 UPLOAD_ID = {"name": "upload_id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
 SESSION = [{"cookieAuth": []}]
-SESSION_AND_CSRF = [{"cookieAuth": [], "csrfHeader": []}]
+SESSION_AND_CSRF = [{"cookieAuth": [], "csrfCookie": [], "csrfHeader": []}]
 
 
 def _operation(op_id, summary, *, security, ok, refusals, html404=True, **extra):
@@ -181,9 +181,11 @@ def add_upload_endpoints(result, generator, request, public):
     components["schemas"].setdefault("Error", {
         "type": "object", "required": ["detail"], "properties": {"detail": {"type": "string"}},
     })
-    components.setdefault("securitySchemes", {})["csrfHeader"] = {
-        "type": "apiKey", "in": "header", "name": "X-CSRFToken",
-        "description": "The csrftoken cookie's value: the upload endpoints are called by the signed-in browser.",
-    }
-    components["securitySchemes"].setdefault("cookieAuth", {"type": "apiKey", "in": "cookie", "name": "sessionid"})
+    # The upload endpoints are called by the signed-in browser: session cookie, and for writes
+    # Django's CSRF pair (the csrftoken cookie and the same secret in X-CSRFToken).
+    schemes = components.setdefault("securitySchemes", {})
+    schemes["csrfCookie"] = {"type": "apiKey", "in": "cookie", "name": "csrftoken"}
+    schemes["csrfHeader"] = {"type": "apiKey", "in": "header", "name": "X-CSRFToken",
+                             "description": "The csrftoken cookie's value."}
+    schemes.setdefault("cookieAuth", {"type": "apiKey", "in": "cookie", "name": "sessionid"})
     return result

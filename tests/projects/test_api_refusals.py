@@ -123,7 +123,7 @@ def test_the_schema_documents_the_upload_endpoints(schema):
     assert set(schema["paths"]["/uploads/{upload_id}/"]) == {"get", "put"}
     assert "200" in _responses(schema, "/uploads/{upload_id}/part-urls/", "get")
     assert "202" in _responses(schema, "/uploads/{upload_id}/complete/", "post")
-    assert schema["paths"]["/projects/{id}/uploads/"]["post"]["security"] == [{"cookieAuth": [], "csrfHeader": []}]
+    assert schema["paths"]["/projects/{id}/uploads/"]["post"]["security"] == [{"cookieAuth": [], "csrfCookie": [], "csrfHeader": []}]
 
 
 @pytest.mark.parametrize("query", [{}, {"title": "  "}])
@@ -139,3 +139,17 @@ def test_similar_topics_with_a_title_lists_the_matches(office_api, make_project)
     assert response.status_code == 200
     assert [row["title"] for row in response.json()] == ["社区里的红色管家"]
     assert set(response.json()[0]) == {"topic", "title", "score", "unit", "year"}
+
+
+@pytest.mark.parametrize("query", ["page=", "page=abc", "page=0", "page=1&page=2", "page=١"])
+def test_a_list_refuses_a_page_that_is_not_one_whole_number(office_api, make_project, query):
+    make_project(State.TOPIC)
+    response = office_api.get(reverse("api-projects") + "?" + query, **EN)
+    assert response.status_code == 400
+    assert response.json() == {"page": ["Give one page number, from 1."]}
+
+
+def test_a_list_page_past_the_end_is_404_and_page_1_lists(office_api, make_project):
+    make_project(State.TOPIC)
+    assert office_api.get(reverse("api-projects"), {"page": "2"}).status_code == 404
+    assert office_api.get(reverse("api-projects"), {"page": "1"}).json()["count"] == 1

@@ -47,8 +47,8 @@ class AutoSchema(openapi.AutoSchema):
             if code not in responses:
                 responses[code] = self._get_response_for_code(INVALID if code == "400" else ErrorSerializer, code)
                 responses[code]["description"] = REFUSALS[code]
-        responses.get("401", {})["headers"] = CHALLENGE
-        responses.get("429", {})["headers"] = RETRY_AFTER
+        responses["401"]["headers"] = CHALLENGE
+        responses["429"]["headers"] = RETRY_AFTER
         return responses
 
     def _refusal_codes(self):

@@ -5,6 +5,7 @@ The embedded default (nothing set) is a single-machine install: SQLite and local
 that ``manage.py check --deploy`` expects and makes ``SECRET_KEY`` mandatory.
 """
 
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -217,6 +218,10 @@ REELWORK_SIGNIN_FAILURES_PER_ADDRESS = env_int("REELWORK_SIGNIN_FAILURES_PER_ADD
 REELWORK_SIGNIN_FAILURES_PER_USERNAME = env_int("REELWORK_SIGNIN_FAILURES_PER_USERNAME", 5)
 REELWORK_SIGNIN_FAILURE_WINDOW = env_int("REELWORK_SIGNIN_FAILURE_WINDOW", 15 * 60)
 REELWORK_ANON_API_RATE = env_str("REELWORK_ANON_API_RATE", "30/min")
+if not re.fullmatch(r"\d+/[smhd][a-z]*", REELWORK_ANON_API_RATE):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("REELWORK_ANON_API_RATE must look like 30/min (per s, min, hour or day).")
 
 # Cuts: the largest upload accepted, and the chunk size the browser sends.
 REELWORK_UPLOAD_MAX_BYTES = env_int("REELWORK_UPLOAD_MAX_BYTES", 50 * 1024**3)

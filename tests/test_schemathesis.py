@@ -27,7 +27,7 @@ SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 HOOKS = Path(__file__).with_name("schemathesis_hooks.py")  # the known defects left for the lead
 CSRF = "x" * 32  # Django accepts a CSRF cookie and header that carry the same secret
-MAX_EXAMPLES = 25
+MAX_EXAMPLES = 15
 
 
 @pytest.fixture

@@ -178,6 +178,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["studio.auth.SignedIn"],
+    # JSON only: a form-encoded body reads an empty field as null (a plan with "deadline=" would
+    # clear the deadline), which the schema cannot say and API clients don't need.
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "studio.schema.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "studio.api.PageNumberPagination",

@@ -153,3 +153,15 @@ def test_a_list_page_past_the_end_is_404_and_page_1_lists(office_api, make_proje
     make_project(State.TOPIC)
     assert office_api.get(reverse("api-projects"), {"page": "2"}).status_code == 404
     assert office_api.get(reverse("api-projects"), {"page": "1"}).json()["count"] == 1
+
+
+def test_the_api_reads_json_only_and_a_form_body_changes_nothing(office_api, build):
+    ctx = build("script")
+    before = snapshot(ctx.project)
+    response = office_api.post(
+        reverse("api-project-plan", kwargs={"pk": ctx.project.pk}),
+        {"genre": "exemplary", "track": "project", "origin": "self_selected", "deadline": ""}, format="multipart", **EN,
+    )
+    assert response.status_code == 415
+    assert response.json()["detail"].startswith("Unsupported media type")
+    assert snapshot(ctx.project) == before

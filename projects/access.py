@@ -1,11 +1,14 @@
 """Object-level access: one helper per object type, the first line of every view.
 
-A user who may not see an object gets 404, so ids of other units' projects don't leak.
+A user who may not see an object gets 404, so ids of other units' projects don't leak; a user
+who sees it but whose role may not do this gets 403 with the reason, on the pages and the API alike.
 """
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from projects import roles
 from projects.models import Deliverable, Shot, State, Topic, TopicCall, VideoProject
@@ -30,6 +33,20 @@ def get_project_for_user(user, pk) -> VideoProject:
     return get_object_or_404(
         projects_visible_to(user).select_related("topic", "unit", "genre", "track", "topic__call"), pk=pk
     )
+
+
+def get_project_to_plan(user, pk) -> VideoProject:
+    project = get_project_for_user(user, pk)
+    if not roles.is_office(user):
+        raise PermissionDenied(_("Only the education office plans projects."))
+    return project
+
+
+def get_project_to_review(user, pk) -> VideoProject:
+    project = get_project_for_user(user, pk)
+    if not roles.is_office(user):
+        raise PermissionDenied(_("Only the education office signs stage reviews."))
+    return project
 
 
 def get_deliverable_for_user(user, project_pk, pk) -> Deliverable:

@@ -178,9 +178,7 @@ def project_transition(request, pk, name):
 @require_http_methods(["GET", "POST"])
 @login_required
 def project_plan(request, pk):
-    project = access.get_project_for_user(request.user, pk)
-    if not roles.is_office(request.user):
-        raise Http404
+    project = access.get_project_to_plan(request.user, pk)
     initial = {"genre": project.genre, "track": project.track, "origin": project.origin, "deadline": project.deadline,
                "spec_resolution": project.spec_resolution, "spec_fps": project.spec_fps}
     form = PlanForm(request.POST or None, initial=initial)
@@ -330,9 +328,7 @@ def shot_frame(request, pk, version_pk, number):
 @require_http_methods(["GET", "POST"])
 @login_required
 def stage_review(request, pk):
-    project = access.get_project_for_user(request.user, pk)
-    if not roles.is_office(request.user):
-        raise Http404
+    project = access.get_project_to_review(request.user, pk)
     submitted = project.submitted_deliverable()
     form = ReviewForm(request.POST or None, stage=project.state)
     context = {"project": project, "form": form, "submitted": submitted}

@@ -5,6 +5,7 @@ The embedded default (nothing set) is a single-machine install: SQLite and local
 that ``manage.py check --deploy`` expects and makes ``SECRET_KEY`` mandatory.
 """
 
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -38,6 +39,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework.authtoken",
     "drf_spectacular",
     "django_tasks_db",
     "studio",
@@ -168,31 +170,62 @@ TASKS = {
     }
 }
 
+# API clients send "Authorization: Token <key>" (a key each user makes on the API token page);
+# the browser uses its session. No HTTP Basic: it would hash a password on every request.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First, so an anonymous call answers 401 with "WWW-Authenticate: Token".
+        "studio.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PARSER_CLASSES": [
-        "studio.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PERMISSION_CLASSES": ["studio.auth.SignedIn"],
+    # JSON only, through the bounded reader (size, depth, NUL, lone surrogates). A form-encoded
+    # body reads an empty field as null (a plan with "deadline=" would clear the deadline), which
+    # the schema cannot say and API clients don't need.
+    "DEFAULT_PARSER_CLASSES": ["studio.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "studio.schema.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "studio.api.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "studio.api.exception_handler",
+    # How many reverse proxies add X-Forwarded-For: the throttles count per client address, and
+    # a header the client wrote itself must not choose that address.
+    "NUM_PROXIES": env_int("REELWORK_NUM_PROXIES", 0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Reelwork API",
-    "DESCRIPTION": "Topics, projects, workflow transitions, deliverables and schedules.",
+    "DESCRIPTION": "Topics, projects, workflow transitions, deliverables and schedules. Send "
+    "`Authorization: Token <key>` with the key from the API token page (/account/api-token/).",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SERVE_PERMISSIONS": ["studio.auth.SignedIn"],
+    # Requests and answers differ (read-only fields, input rules): one component for each.
+    "COMPONENT_SPLIT_REQUEST": True,
     # state, source and target all use the workflow's states: one enum in the schema.
     "ENUM_NAME_OVERRIDES": {"ProjectStateEnum": "projects.models.workflow.State"},
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "studio.schema.add_upload_endpoints"],
 }
+
+# Throttles answer 429 with Retry-After. Failed sign-ins (login page, wrong API tokens) are
+# counted per client address and per username within a window; anonymous API calls per address.
+# The counts live in the cache, which every web process must share (a per-process cache such as
+# locmem would let each process count apart). The default, files under var/cache, is shared by the
+# processes of one machine; several machines need a shared one: CACHE_BACKEND=
+# django.core.cache.backends.db.DatabaseCache with CACHE_LOCATION=<table> (after
+# `manage.py createcachetable`), or django.core.cache.backends.redis.RedisCache with a redis:// URL.
+CACHES = {
+    "default": {
+        "BACKEND": env_str("CACHE_BACKEND", "django.core.cache.backends.filebased.FileBasedCache"),
+        "LOCATION": env_str("CACHE_LOCATION", str(VAR_DIR / "cache")),
+    }
+}
+REELWORK_SIGNIN_FAILURES_PER_ADDRESS = env_int("REELWORK_SIGNIN_FAILURES_PER_ADDRESS", 20)
+REELWORK_SIGNIN_FAILURES_PER_USERNAME = env_int("REELWORK_SIGNIN_FAILURES_PER_USERNAME", 5)
+REELWORK_SIGNIN_FAILURE_WINDOW = env_int("REELWORK_SIGNIN_FAILURE_WINDOW", 15 * 60)
+REELWORK_ANON_API_RATE = env_str("REELWORK_ANON_API_RATE", "30/min")
+if not re.fullmatch(r"\d+/[smhd][a-z]*", REELWORK_ANON_API_RATE):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("REELWORK_ANON_API_RATE must look like 30/min (per s, min, hour or day).")
 
 # Cuts: the largest upload accepted, and the chunk size the browser sends.
 REELWORK_UPLOAD_MAX_BYTES = env_int("REELWORK_UPLOAD_MAX_BYTES", 50 * 1024**3)

@@ -3,11 +3,16 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from studio import views
+
 urlpatterns = [
     path("", include("projects.urls")),
     path("", include("media.urls")),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/api-token/", views.api_token, name="api-token"),
+    path("accounts/api-token/new/", views.api_token_issue, name="api-token-issue"),
+    path("accounts/api-token/revoke/", views.api_token_revoke, name="api-token-revoke"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", include("projects.api.urls")),
@@ -20,3 +25,4 @@ urlpatterns = [
 # view hands out.
 
 handler400 = "studio.middleware.bad_request"
+handler404 = "studio.views.not_found"

@@ -23,6 +23,13 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def own_cache(settings, request):
+    # Throttles count in the cache: each test gets an empty one of its own, so counts neither
+    # leak between tests nor into var/cache.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": request.node.nodeid}}
+
+
 def _user(username, *groups, units=()):
     if not Group.objects.exists():
         from django.apps import apps

@@ -63,6 +63,9 @@ ROUTES = {
     "cut-file": (lambda w: [w.cut.pk, "proxy.mp4"], FILM),
     "cut-waive-qc": (lambda w: [w.cut.pk], FILM),
     "cut-subtitles": (lambda w: [w.cut.pk], FILM),
+    "api-token": (lambda w: [], SIGNED_IN),  # each person's own token
+    "api-token-issue": (lambda w: [], SIGNED_IN),
+    "api-token-revoke": (lambda w: [], SIGNED_IN),
     "login": (lambda w: [], PUBLIC),
     "logout": (lambda w: [], PUBLIC),
     "set_language": (lambda w: [], PUBLIC),

@@ -16,6 +16,7 @@ from projects.models import (
     Resolution,
     Shot,
     StageReview,
+    State,
     Topic,
     TopicCall,
     Track,
@@ -80,6 +81,11 @@ class MilestoneSerializer(serializers.ModelSerializer):
         )
 
 
+class ScheduleSerializer(serializers.Serializer):
+    deadline = serializers.DateField(allow_null=True)
+    milestones = MilestoneSerializer(many=True)
+
+
 class ProjectSerializer(serializers.ModelSerializer):
     title = serializers.CharField(source="topic.title", read_only=True)
     unit = serializers.CharField(source="unit.code", read_only=True)
@@ -112,6 +118,21 @@ class TransitionSerializer(serializers.ModelSerializer):
     class Meta:
         model = ProjectTransition
         fields = ["name", "source", "target", "actor", "reason", "created_at"]
+
+
+class OfferedTransitionSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    target = serializers.ChoiceField(choices=State.choices, allow_null=True)
+    label = serializers.CharField()
+    needs_reason = serializers.BooleanField()
+
+
+class TransitionsSerializer(serializers.Serializer):
+    """The project's state, the transitions the caller may fire now, and its timeline."""
+
+    state = serializers.ChoiceField(choices=State.choices)
+    available = OfferedTransitionSerializer(many=True)
+    timeline = TransitionSerializer(many=True)
 
 
 class FireSerializer(serializers.Serializer):

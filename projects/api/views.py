@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from projects import access, roles, services
 from projects.api import serializers as s
-from projects.errors import Forbidden
+from projects.errors import Forbidden, Invalid
 from projects.models import Milestone, Topic, TopicCall
 
 
@@ -45,11 +45,16 @@ class TopicSimilar(APIView):
     """GET ?title=…: the homogeneity check before pitching. Shows earlier topics' titles, unit
     and year only, so producers can rephrase before they pitch (避免同质化)."""
 
-    @extend_schema(parameters=[OpenApiParameter("title", str, required=True)], responses=s.SimilarPreviewSerializer(many=True))
+    @extend_schema(
+        parameters=[OpenApiParameter("title", {"type": "string", "pattern": r"\S"}, required=True)],
+        responses=s.SimilarPreviewSerializer(many=True),
+    )
     def get(self, request):
         if not (roles.is_office(request.user) or roles.is_producer(request.user)):
             raise Forbidden(_("Only producers and the office pitch topics."))
-        title = request.query_params.get("title", "")[:120]
+        title = request.query_params.get("title", "").strip()[:120]
+        if not title:
+            raise Invalid(_("Give the title to check: ?title=…"))
         matches = services.topic_similar(title=title)
         topics = Topic.objects.select_related("unit", "call").in_bulk([m.key for m in matches])
         return Response(
@@ -87,9 +92,7 @@ class ProjectDetail(APIView):
 class ProjectPlan(APIView):
     @extend_schema(request=s.PlanSerializer, responses=s.ProjectSerializer)
     def post(self, request, pk):
-        project = access.get_project_for_user(request.user, pk)
-        if not roles.is_office(request.user):
-            raise Forbidden(_("Only the education office plans projects."))
+        project = access.get_project_to_plan(request.user, pk)
         data = _valid(s.PlanSerializer, request)
         services.project_plan(project=project, user=request.user, **data)
         return Response(s.ProjectSerializer(project).data)
@@ -98,21 +101,17 @@ class ProjectPlan(APIView):
 class ProjectTransitions(APIView):
     """GET: the timeline and the transitions the caller may fire now. POST: fire one."""
 
-    @extend_schema(responses=s.TransitionSerializer(many=True))
+    @extend_schema(responses=s.TransitionsSerializer)
     def get(self, request, pk):
         project = access.get_project_for_user(request.user, pk)
         offered = services.available_transitions(project, request.user)
-        return Response(
-            {
-                "state": project.state,
-                "available": [
-                    {"name": t.name, "target": t.target if isinstance(t.target, str) else None,
-                     "label": str(t.custom.get("label", t.name)), "needs_reason": bool(t.custom.get("needs_reason"))}
-                    for t in offered
-                ],
-                "timeline": s.TransitionSerializer(project.transitions.select_related("actor"), many=True).data,
-            }
-        )
+        available = [
+            {"name": t.name, "target": t.target if isinstance(t.target, str) else None,
+             "label": str(t.custom.get("label", t.name)), "needs_reason": bool(t.custom.get("needs_reason"))}
+            for t in offered
+        ]
+        timeline = project.transitions.select_related("actor")
+        return Response(s.TransitionsSerializer({"state": project.state, "available": available, "timeline": timeline}).data)
 
     @extend_schema(request=s.FireSerializer, responses=s.ProjectSerializer)
     def post(self, request, pk):
@@ -129,7 +128,7 @@ class ProjectDeliverables(APIView):
         rows = project.deliverables.select_related("author").prefetch_related("shots")
         return Response(s.DeliverableSerializer(rows, many=True).data)
 
-    @extend_schema(request=s.DeliverableWriteSerializer, responses=s.DeliverableSerializer)
+    @extend_schema(request=s.DeliverableWriteSerializer, responses={201: s.DeliverableSerializer})
     def post(self, request, pk):
         project = access.get_project_for_user(request.user, pk)
         services.require_producer(project, request.user)
@@ -162,11 +161,9 @@ class ProjectReviews(APIView):
         rows = project.reviews.select_related("reviewer", "deliverable")
         return Response(s.ReviewSerializer(rows, many=True).data)
 
-    @extend_schema(request=s.ReviewWriteSerializer, responses=s.ReviewSerializer)
+    @extend_schema(request=s.ReviewWriteSerializer, responses={201: s.ReviewSerializer})
     def post(self, request, pk):
-        project = access.get_project_for_user(request.user, pk)
-        if not roles.is_office(request.user):
-            raise Forbidden(_("Only the education office signs stage reviews."))
+        project = access.get_project_to_review(request.user, pk)
         data = _valid(s.ReviewWriteSerializer, request)
         review = services.stage_review_record(
             project=project,
@@ -179,11 +176,11 @@ class ProjectReviews(APIView):
 
 
 class ProjectSchedule(APIView):
-    @extend_schema(responses=s.MilestoneSerializer(many=True))
+    @extend_schema(responses=s.ScheduleSerializer)
     def get(self, request, pk):
         project = access.get_project_for_user(request.user, pk)
         rows = project.milestones.order_by("due_on")
-        return Response({"deadline": project.deadline, "milestones": s.MilestoneSerializer(rows, many=True).data})
+        return Response(s.ScheduleSerializer({"deadline": project.deadline, "milestones": rows}).data)
 
 
 def _valid(serializer_class, request):

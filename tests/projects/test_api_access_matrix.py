@@ -8,22 +8,17 @@ one role. The numbers are the *intended* statuses:
   don't leak) and works on its deliverables in the matching stage;
 * a panelist sees no project yet (lists empty, details 404);
 * an organiser sees approved / screening / archived projects and may start screening / archive;
-* anonymous callers are refused with **403**, not 401. That is DRF's documented behaviour for this
-  configuration: ``APIView.get_authenticate_header`` asks only the *first* authentication class
-  for a ``WWW-Authenticate`` challenge; ``SessionAuthentication`` (first in
-  ``REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"]``) has none, and a 401 without that header
-  would break RFC 7235, so DRF turns ``NotAuthenticated`` into 403. ``BasicAuthentication`` is
-  second, so it still *works* for credentials but does not make the refusal a 401 (see
-  ``test_anonymous_is_403_without_challenge``).
+* anonymous callers are refused with 401 and a ``WWW-Authenticate: Token`` challenge (token
+  authentication is the first authenticator; see ``test_api_auth.py``).
 
-A refusal by role is 403, by state or conditions 409, bad input 400. Every GET and every refusal
+The access rule, the same on pages: 404 when the user may not see the object at all; 403 with a
+message when they see it but their role may not do this. By state or conditions 409, bad input 400. Every GET and every refusal
 must leave the data exactly as it was; successful writes must have their effect.
 
 Where the app disagrees with the intended rule, the single (row, role) case is in ``XFAIL`` with
 the reason, and runs as ``xfail(strict=True)``.
 """
 
-import base64
 import datetime as dt
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -68,71 +63,71 @@ def row(office, own, other, panelist, organiser, anon):
 # key: "METHOD path-name [setup] what"                  office own  other panel organiser anon
 EXPECTED = {
     # reads
-    "GET calls/":                                     row(200, 200, 200, 200, 200, 403),
-    "GET topics/":                                    row(200, 200, 200, 200, 200, 403),
-    "GET topics/similar/?title=…":                    row(200, 200, 200, 403, 403, 403),
-    "GET topics/<pk>/ [topic]":                       row(200, 200, 404, 404, 404, 403),
-    "GET topics/<pk>/ [approved]":                    row(200, 200, 404, 404, 200, 403),
-    "GET projects/":                                  row(200, 200, 200, 200, 200, 403),
-    "GET projects/<pk>/ [script]":                    row(200, 200, 404, 404, 404, 403),
-    "GET projects/<pk>/ [approved]":                  row(200, 200, 404, 404, 200, 403),
-    "GET transitions/ [script]":                      row(200, 200, 404, 404, 404, 403),
-    "GET transitions/ [approved]":                    row(200, 200, 404, 404, 200, 403),
-    "GET deliverables/ [script_draft]":               row(200, 200, 404, 404, 404, 403),
-    "GET deliverables/<v>/ [script_draft]":           row(200, 200, 404, 404, 404, 403),
-    "GET deliverables/<v>/ [approved]":               row(200, 200, 404, 404, 200, 403),
-    "GET reviews/ [script_submitted]":                row(200, 200, 404, 404, 404, 403),
-    "GET schedule/ [script]":                         row(200, 200, 404, 404, 404, 403),
-    "GET schema":                                     row(200, 200, 200, 200, 200, 403),
+    "GET calls/":                                     row(200, 200, 200, 200, 200, 401),
+    "GET topics/":                                    row(200, 200, 200, 200, 200, 401),
+    "GET topics/similar/?title=…":                    row(200, 200, 200, 403, 403, 401),
+    "GET topics/<pk>/ [topic]":                       row(200, 200, 404, 404, 404, 401),
+    "GET topics/<pk>/ [approved]":                    row(200, 200, 404, 404, 200, 401),
+    "GET projects/":                                  row(200, 200, 200, 200, 200, 401),
+    "GET projects/<pk>/ [script]":                    row(200, 200, 404, 404, 404, 401),
+    "GET projects/<pk>/ [approved]":                  row(200, 200, 404, 404, 200, 401),
+    "GET transitions/ [script]":                      row(200, 200, 404, 404, 404, 401),
+    "GET transitions/ [approved]":                    row(200, 200, 404, 404, 200, 401),
+    "GET deliverables/ [script_draft]":               row(200, 200, 404, 404, 404, 401),
+    "GET deliverables/<v>/ [script_draft]":           row(200, 200, 404, 404, 404, 401),
+    "GET deliverables/<v>/ [approved]":               row(200, 200, 404, 404, 200, 401),
+    "GET reviews/ [script_submitted]":                row(200, 200, 404, 404, 404, 401),
+    "GET schedule/ [script]":                         row(200, 200, 404, 404, 404, 401),
+    "GET schema":                                     row(200, 200, 200, 200, 200, 401),
     # topics: pitch
-    "POST topics/ unit A, project track":             row(201, 201, 403, 403, 403, 403),
-    "POST topics/ unit A, mandatory track":           row(201, 403, 403, 403, 403, 403),
-    "POST topics/ unit A, closed call":               row(201, 409, 403, 403, 403, 403),
+    "POST topics/ unit A, project track":             row(201, 201, 403, 403, 403, 401),
+    "POST topics/ unit A, mandatory track":           row(201, 403, 403, 403, 403, 401),
+    "POST topics/ unit A, closed call":               row(201, 409, 403, 403, 403, 401),
     # plan
-    "POST plan/ [topic]":                             row(200, 403, 404, 404, 404, 403),
-    "POST plan/ [topic] bad origin":                  row(400, 403, 404, 404, 404, 403),
-    "POST plan/ [script] change track":               row(409, 403, 404, 404, 404, 403),
-    "POST plan/ [cancelled]":                         row(409, 403, 404, 404, 404, 403),
+    "POST plan/ [topic]":                             row(200, 403, 404, 404, 404, 401),
+    "POST plan/ [topic] bad origin":                  row(400, 403, 404, 404, 404, 401),
+    "POST plan/ [script] change track":               row(409, 403, 404, 404, 404, 401),
+    "POST plan/ [cancelled]":                         row(409, 403, 404, 404, 404, 401),
     # transitions: fire
-    "POST transitions/ [topic_planned] approve":      row(200, 403, 404, 404, 404, 403),
-    "POST transitions/ [topic] approve unplanned":    row(409, 403, 404, 404, 404, 403),
-    "POST transitions/ [topic] reject + reason":      row(200, 403, 404, 404, 404, 403),
-    "POST transitions/ [topic] reject, no reason":    row(400, 403, 404, 404, 404, 403),
-    "POST transitions/ [script] cancel + reason":     row(200, 200, 404, 404, 404, 403),
-    "POST transitions/ [script] cancel, no reason":   row(400, 400, 404, 404, 404, 403),
-    "POST transitions/ [mandatory] cancel + reason":  row(200, 403, 404, 404, 404, 403),
-    "POST transitions/ [approved] start_screening":   row(200, 403, 404, 404, 200, 403),
-    "POST transitions/ [script] start_screening":     row(409, 409, 404, 404, 404, 403),
-    "POST transitions/ [screening] archive":          row(200, 403, 404, 404, 200, 403),
-    "POST transitions/ [archived] cancel + reason":   row(409, 409, 404, 404, 409, 403),
-    "POST transitions/ [script_submitted] pass_script": row(409, 403, 404, 404, 404, 403),
-    "POST transitions/ [script] unknown name":        row(400, 400, 404, 404, 404, 403),
-    "POST transitions/ [script] empty body":          row(400, 400, 404, 404, 404, 403),
+    "POST transitions/ [topic_planned] approve":      row(200, 403, 404, 404, 404, 401),
+    "POST transitions/ [topic] approve unplanned":    row(409, 403, 404, 404, 404, 401),
+    "POST transitions/ [topic] reject + reason":      row(200, 403, 404, 404, 404, 401),
+    "POST transitions/ [topic] reject, no reason":    row(400, 403, 404, 404, 404, 401),
+    "POST transitions/ [script] cancel + reason":     row(200, 200, 404, 404, 404, 401),
+    "POST transitions/ [script] cancel, no reason":   row(400, 400, 404, 404, 404, 401),
+    "POST transitions/ [mandatory] cancel + reason":  row(200, 403, 404, 404, 404, 401),
+    "POST transitions/ [approved] start_screening":   row(200, 403, 404, 404, 200, 401),
+    "POST transitions/ [script] start_screening":     row(409, 409, 404, 404, 404, 401),
+    "POST transitions/ [screening] archive":          row(200, 403, 404, 404, 200, 401),
+    "POST transitions/ [archived] cancel + reason":   row(409, 409, 404, 404, 409, 401),
+    "POST transitions/ [script_submitted] pass_script": row(409, 403, 404, 404, 404, 401),
+    "POST transitions/ [script] unknown name":        row(400, 400, 404, 404, 404, 401),
+    "POST transitions/ [script] empty body":          row(400, 400, 404, 404, 404, 401),
     # deliverables: write a version
-    "POST deliverables/ [script] script v1":          row(201, 201, 404, 404, 404, 403),
-    "POST deliverables/ [script] storyboard":         row(409, 409, 404, 404, 404, 403),
-    "POST deliverables/ [script_draft] stale base":   row(409, 409, 404, 404, 404, 403),
-    "POST deliverables/ [script_submitted] v2":       row(409, 409, 404, 404, 404, 403),
-    "POST deliverables/ [script] empty script":       row(400, 400, 404, 404, 404, 403),
-    "POST deliverables/ [script] no base_version":    row(400, 400, 404, 404, 404, 403),
-    "POST deliverables/ [approved] script":           row(409, 409, 404, 404, 403, 403),
-    "POST deliverables/ [approved] no base_version":  row(400, 400, 404, 404, 403, 403),
+    "POST deliverables/ [script] script v1":          row(201, 201, 404, 404, 404, 401),
+    "POST deliverables/ [script] storyboard":         row(409, 409, 404, 404, 404, 401),
+    "POST deliverables/ [script_draft] stale base":   row(409, 409, 404, 404, 404, 401),
+    "POST deliverables/ [script_submitted] v2":       row(409, 409, 404, 404, 404, 401),
+    "POST deliverables/ [script] empty script":       row(400, 400, 404, 404, 404, 401),
+    "POST deliverables/ [script] no base_version":    row(400, 400, 404, 404, 404, 401),
+    "POST deliverables/ [approved] script":           row(409, 409, 404, 404, 403, 401),
+    "POST deliverables/ [approved] no base_version":  row(400, 400, 404, 404, 403, 401),
     # deliverables: submit the latest version
-    "POST submit/ [script_draft] script":             row(200, 200, 404, 404, 404, 403),
-    "POST submit/ [production_cut_draft] cut":        row(200, 200, 404, 404, 404, 403),
-    "POST submit/ [script] nothing saved":            row(409, 409, 404, 404, 404, 403),
-    "POST submit/ [script_submitted] again":          row(409, 409, 404, 404, 404, 403),
-    "POST submit/ [script_draft] bad kind":           row(400, 400, 404, 404, 404, 403),
-    "POST submit/ [approved] cut":                    row(409, 409, 404, 404, 403, 403),
-    "POST submit/ [approved] bad kind":               row(400, 400, 404, 404, 403, 403),
+    "POST submit/ [script_draft] script":             row(200, 200, 404, 404, 404, 401),
+    "POST submit/ [production_cut_draft] cut":        row(200, 200, 404, 404, 404, 401),
+    "POST submit/ [script] nothing saved":            row(409, 409, 404, 404, 404, 401),
+    "POST submit/ [script_submitted] again":          row(409, 409, 404, 404, 404, 401),
+    "POST submit/ [script_draft] bad kind":           row(400, 400, 404, 404, 404, 401),
+    "POST submit/ [approved] cut":                    row(409, 409, 404, 404, 403, 401),
+    "POST submit/ [approved] bad kind":               row(400, 400, 404, 404, 403, 401),
     # reviews: sign a stage review
-    "POST reviews/ [script_submitted] advance":       row(201, 403, 404, 404, 404, 403),
-    "POST reviews/ [script_submitted] return":        row(201, 403, 404, 404, 404, 403),
-    "POST reviews/ [script] nothing submitted":       row(409, 403, 404, 404, 404, 403),
-    "POST reviews/ [script_submitted] no items":      row(400, 403, 404, 404, 404, 403),
-    "POST reviews/ [script_submitted] item missing":  row(400, 403, 404, 404, 404, 403),
-    "POST reviews/ [script_submitted] return, no comment": row(400, 403, 404, 404, 404, 403),
-    "POST reviews/ [approved] advance":               row(409, 403, 404, 404, 403, 403),
+    "POST reviews/ [script_submitted] advance":       row(201, 403, 404, 404, 404, 401),
+    "POST reviews/ [script_submitted] return":        row(201, 403, 404, 404, 404, 401),
+    "POST reviews/ [script] nothing submitted":       row(409, 403, 404, 404, 404, 401),
+    "POST reviews/ [script_submitted] no items":      row(400, 403, 404, 404, 404, 401),
+    "POST reviews/ [script_submitted] item missing":  row(400, 403, 404, 404, 404, 401),
+    "POST reviews/ [script_submitted] return, no comment": row(400, 403, 404, 404, 404, 401),
+    "POST reviews/ [approved] advance":               row(409, 403, 404, 404, 403, 401),
 }
 
 # (row, role) -> why the app disagrees with the intended status above; empty while none does.
@@ -517,36 +512,6 @@ def test_transitions_offered_match_what_the_role_may_fire(request, build, role):
     assert offered == {"office": {"start_screening", "cancel"}, "own": {"cancel"}, "organiser": {"start_screening"}}[role]
 
 
-# --- anonymous and Basic authentication ---------------------------------------------------------------
-
-
-def test_anonymous_is_403_without_challenge(build):
-    """DRF: no WWW-Authenticate challenge from the first authenticator (session) -> 403, not 401."""
-    ctx = build("script")
-    response = APIClient().get(reverse("api-project", kwargs={"pk": ctx.project.pk}))
-    assert response.status_code == 403
-    assert response.data["detail"].code == "not_authenticated"
-    assert "WWW-Authenticate" not in response.headers
-
-
-def _basic(username, password):
-    return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
-
-
-def test_basic_authentication_works_and_wrong_password_is_403(build, producer_a, producer_b):
-    ctx = build("script")
-    url = reverse("api-project", kwargs={"pk": ctx.project.pk})
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=_basic("producer_a", "pw-producer_a"))
-    assert client.get(url).status_code == 200
-    client.credentials(HTTP_AUTHORIZATION=_basic("producer_b", "pw-producer_b"))
-    assert client.get(url).status_code == 404
-    client.credentials(HTTP_AUTHORIZATION=_basic("producer_a", "wrong"))
-    response = client.get(url)
-    assert response.status_code == 403
-    assert response.data["detail"].code == "authentication_failed"
-
-
 # --- GET on POST-only URLs ----------------------------------------------------------------------------
 
 POST_ONLY = {
@@ -574,8 +539,8 @@ def test_get_on_post_only_api_url_is_405_and_changes_nothing(request, build, url
 
 @pytest.mark.parametrize("url_name", list(POST_ONLY))
 def test_get_on_post_only_api_url_anonymous_is_refused_first(build, url_name):
-    """DRF authenticates before it dispatches on the method: anonymous callers get 403, not 405."""
+    """DRF authenticates before it dispatches on the method: anonymous callers get 401, not 405."""
     ctx = build(POST_ONLY[url_name])
     before = snapshot(ctx.project)
-    assert APIClient().get(reverse(url_name, kwargs={"pk": ctx.project.pk})).status_code == 403
+    assert APIClient().get(reverse(url_name, kwargs={"pk": ctx.project.pk})).status_code == 401
     assert snapshot(ctx.project) == before

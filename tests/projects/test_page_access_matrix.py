@@ -5,8 +5,8 @@ producer of another unit (``other``), panelist, organiser, anonymous. Every proj
 
 Expected values: an HTTP status, ``LOGIN`` (302 to the login page, for anonymous visitors) or
 ``DETAIL`` (302 back to the project page: the action was done, or there was nothing to do).
-Pages the office alone uses (plan, stage review) answer 404 to every other role, by design of
-``projects/views.py`` (they ``raise Http404`` for non-office users even when the project is visible).
+Pages the office alone uses (plan, stage review) follow the API's rule: 404 when the user may not
+see the project at all, 403 with the reason when they see it but their role may not do this.
 
 GET never changes anything; a refused POST leaves the project as it was and answers 403/404/409
 (or 400 for bad input), never 500. The test client re-raises any server error, so a 500 fails loudly.
@@ -29,11 +29,11 @@ GET_EXPECTED = {
     "call list":                         row(200, 200, 200, 404, 404, LOGIN),
     "project detail [script]":           row(200, 200, 404, 404, 404, LOGIN),
     "project detail [approved]":         row(200, 200, 404, 404, 200, LOGIN),
-    "plan [topic]":                      row(200, 404, 404, 404, 404, LOGIN),
+    "plan [topic]":                      row(200, 403, 404, 404, 404, LOGIN),
     "script edit [script]":              row(200, 200, 404, 404, 404, LOGIN),
     "version detail [script_draft]":     row(200, 200, 404, 404, 404, LOGIN),
-    "review page [script_submitted]":    row(200, 404, 404, 404, 404, LOGIN),
-    "review page [script] none waiting": row(DETAIL, 404, 404, 404, 404, LOGIN),
+    "review page [script_submitted]":    row(200, 403, 404, 404, 404, LOGIN),
+    "review page [script] none waiting": row(DETAIL, 403, 404, 404, 404, LOGIN),
     "calendar .ics [script]":            row(200, 200, 404, 404, 404, LOGIN),
     "pitch form [topic]":                row(200, 200, 200, 404, 404, LOGIN),
 }

@@ -6,3 +6,11 @@ class MediaConfig(AppConfig):
     name = "media"
     label = "media"
     verbose_name = _("Cuts and media")
+
+    def ready(self):
+        from media.services import qc_recheck
+        from projects import services as project_services
+
+        # A changed genre or spec re-judges the draft cuts' QC (projects does not import media).
+        if qc_recheck not in project_services.SPEC_CHANGED:
+            project_services.SPEC_CHANGED.append(qc_recheck)

@@ -15,10 +15,10 @@ from django.utils.translation import gettext as _
 
 from media import claims, ffmpeg, qc, reasons, storage
 from media.models import Cut, QCWaiver, Upload
-from projects import roles
 from projects import services as project_services
-from projects.errors import ActionRefused, Conflict, Forbidden, Invalid
 from projects.models import Deliverable, State
+from studio import roles
+from studio.errors import ActionRefused, Conflict, Forbidden, Invalid
 
 log = logging.getLogger(__name__)
 SHA256 = re.compile(r"^[0-9a-f]{64}$")

@@ -26,13 +26,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from media import access, services, storage
-from media.serializers import UploadStartSerializer
 from media.models import Cut, Rendition, Upload
-from projects import access as project_access
-from projects import roles
+from media.serializers import UploadStartSerializer
 from media.subtitles import MAX_BYTES as SUBTITLES_MAX_BYTES
-from projects.errors import ActionRefused, Conflict, Invalid
-from studio import jsonbody
+from projects import access as project_access
+from studio import jsonbody, roles
+from studio.errors import ActionRefused, Conflict, Invalid
 
 # At most 19 digits (below 2**63): longer numbers are no byte offset of ours, and int() of
 # thousands of digits is refused by Python itself.

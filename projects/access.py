@@ -10,8 +10,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
-from projects import roles
 from projects.models import Deliverable, Shot, State, Topic, TopicCall, VideoProject
+from studio import roles
 
 # Organisers schedule showings of finished films; they see nothing before approval.
 ORGANISER_STATES = [State.APPROVED, State.SCREENING, State.ARCHIVED]

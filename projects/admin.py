@@ -2,8 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext as _
 
-from projects import roles, services
-from projects.errors import ActionRefused
+from projects import services
 from projects.models import (
     ChecklistItem,
     Deliverable,
@@ -23,6 +22,8 @@ from projects.models import (
     Unit,
     VideoProject,
 )
+from studio import roles
+from studio.errors import ActionRefused
 
 
 class ViewOnly:

@@ -1,9 +1,17 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from projects import roles
-from projects.models import FRAME_RATES, ChecklistItem, Genre, Origin, Resolution, StageReview, Track, Unit
-from studio import limits
+from projects.models import (
+    FRAME_RATES,
+    ChecklistItem,
+    Genre,
+    Origin,
+    Resolution,
+    StageReview,
+    Track,
+    Unit,
+)
+from studio import limits, roles
 
 
 class PitchForm(forms.Form):

@@ -12,8 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
-from projects import roles, schedule, similarity
-from projects.errors import Conflict, Forbidden, Invalid
+from projects import schedule, similarity
 from projects.models import (
     FRAME_RATES,
     ChecklistItem,
@@ -36,7 +35,8 @@ from projects.models import (
     VideoProject,
 )
 from projects.models.workflow import GATE_KIND
-from studio import limits
+from studio import limits, roles
+from studio.errors import Conflict, Forbidden, Invalid
 
 # A passed gate finishes the milestone of the stage it leaves; a revision reopens production.
 MILESTONE_DONE_BY = {
@@ -47,6 +47,13 @@ MILESTONE_DONE_BY = {
 }
 GATE_PASS = {State.SCRIPT: "pass_script", State.STORYBOARD: "pass_storyboard", State.PANEL_REVIEW: "pass_panel"}
 EDITABLE_IN = {"script": State.SCRIPT, "storyboard": State.STORYBOARD, "cut": State.PRODUCTION}
+
+
+# Apps built on projects judge their own data against a project's genre and technical spec (media
+# re-judges the QC of draft cuts). They register here from their AppConfig.ready(), so projects
+# imports none of them and dependencies point one way; each is called, in this transaction, with
+# ``project=`` after the plan changed the genre or spec.
+SPEC_CHANGED: list = []
 
 
 # --- topics -----------------------------------------------------------------------------------
@@ -152,9 +159,8 @@ def project_plan(
     _save(project)
     schedule_rebuild(project=project)
     if (project.genre_id, project.spec_resolution, project.spec_fps) != spec_before:
-        from media.services import qc_recheck  # media builds on projects; this is the one call back
-
-        qc_recheck(project=project)
+        for rejudge in SPEC_CHANGED:
+            rejudge(project=project)
     return project
 
 

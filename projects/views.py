@@ -7,21 +7,30 @@ import mimetypes
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch
-from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from projects import access, roles, schedule, services
-from projects.errors import ActionRefused
-from projects.forms import PitchForm, PlanForm, ReasonForm, ReviewForm, ScriptForm, ShotFormSet, StoryboardHeaderForm
+from projects import access, schedule, services
+from projects.forms import (
+    PitchForm,
+    PlanForm,
+    ReasonForm,
+    ReviewForm,
+    ScriptForm,
+    ShotFormSet,
+    StoryboardHeaderForm,
+)
 from projects.icalendar import milestones_to_ics
 from projects.models import Deliverable, Genre, Milestone, State, TopicCall, Track, Unit
 from projects.models.workflow import GATE_KIND, OPEN_STATES
+from studio import roles
+from studio.errors import ActionRefused
 
 STATUS_FILTERS = (schedule.RED, schedule.YELLOW, schedule.GREEN)
 LIST_FILTERS = {"state": "state", "track": "track__code", "genre": "genre__code", "unit": "unit__code"}

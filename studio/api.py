@@ -5,7 +5,7 @@ from rest_framework import exceptions, pagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from projects.errors import ActionRefused
+from studio.errors import ActionRefused
 
 
 def exception_handler(exc, context):

@@ -1,4 +1,4 @@
-from projects import roles as role_rules
+from studio import roles as role_rules
 
 
 def roles(request):

@@ -11,7 +11,7 @@ import json
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from projects.errors import Invalid, TooLarge
+from studio.errors import Invalid, TooLarge
 
 MAX_DEPTH = 32
 

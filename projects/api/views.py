@@ -7,10 +7,11 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from projects import access, roles, services
+from projects import access, services
 from projects.api import serializers as s
-from projects.errors import Forbidden, Invalid
 from projects.models import Milestone, Topic, TopicCall
+from studio import roles
+from studio.errors import Forbidden, Invalid
 
 
 class CallList(generics.ListAPIView):

@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
-from projects import roles
 from projects.models.catalog import Stage
+from studio import roles
 
 
 class State(models.TextChoices):

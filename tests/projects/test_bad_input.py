@@ -11,9 +11,9 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 from projects import services
-from projects.errors import Conflict
 from projects.models import Deliverable, Shot, State, Topic, VideoProject
 from studio import limits
+from studio.errors import Conflict
 from tests.conftest import pass_all, submit_version
 
 

@@ -7,8 +7,8 @@ from django.db import connection, connections
 from rest_framework.test import APIClient
 
 from projects import services
-from projects.errors import Conflict
 from projects.models import ProjectTransition, State, VideoProject
+from studio.errors import Conflict
 
 needs_postgres = pytest.mark.skipif(
     "connection.vendor != 'postgresql'",

@@ -3,13 +3,13 @@
 import io
 
 import pytest
-from PIL import Image
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from PIL import Image
 
 from projects import services
-from projects.errors import Conflict, Invalid
 from projects.models import Deliverable, State
+from studio.errors import Conflict, Invalid
 
 
 def test_each_save_is_a_new_version_and_earlier_ones_stay(make_project, producer_a):

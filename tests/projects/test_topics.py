@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from projects import services
-from projects.errors import Conflict, Forbidden, Invalid
 from projects.models import Origin, State, Topic, VideoProject
+from studio.errors import Conflict, Forbidden, Invalid
 from tests.conftest import track
 
 

@@ -4,8 +4,15 @@ refusal leaves state and data as they were."""
 import pytest
 
 from projects import services
-from projects.errors import Conflict, Forbidden, Invalid
-from projects.models import ChecklistItem, Deliverable, ProjectTransition, StageReview, State, VideoProject
+from projects.models import (
+    ChecklistItem,
+    Deliverable,
+    ProjectTransition,
+    StageReview,
+    State,
+    VideoProject,
+)
+from studio.errors import Conflict, Forbidden, Invalid
 from tests.conftest import pass_all, submit_version
 
 

@@ -2,14 +2,13 @@
 
 from pathlib import Path
 
-
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from media import services
 from media.tasks import process_cut
-from projects.errors import ActionRefused
 from projects.models import VideoProject
+from studio.errors import ActionRefused
 
 
 class Command(BaseCommand):

@@ -1,4 +1,5 @@
-"""Roles are Django groups; unit membership says which projects a producer works on.
+"""Roles are Django groups; unit membership says which projects a producer works on. Every app
+reads them here (``studio``), so reviews and screenings need not import ``projects`` for them.
 
 Both are read once per request and cached on the user object, because permission checks run for
 every transition offered on every project a page lists.

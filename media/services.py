@@ -7,6 +7,7 @@ import hashlib
 import logging
 import re
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from media import claims, ffmpeg, qc, reasons, storage
 from media.models import Cut, QCWaiver, Upload
+from projects import rules
 from projects import services as project_services
 from projects.models import Deliverable, State
 from studio import roles
@@ -39,15 +41,8 @@ def _storage_call(function, **kwargs):
 
 
 def _check_can_upload(project, user):
-    project_services.require_producer(project, user)
-    if project.state != State.PRODUCTION:
-        raise Conflict(
-            _("Cuts are uploaded while the project is in production; it is in “%(state)s”.")
-            % {"state": project.get_state_display()}
-        )
-    latest = project.deliverables.filter(kind="cut").order_by("-version").first()
-    if latest and latest.status == Deliverable.Status.SUBMITTED:
-        raise Conflict(_("Version %(v)s is under review: wait for the decision.") % {"v": latest.version})
+    """Cuts are versions of the deliverable "cut": the same rule as writing any version."""
+    rules.check_can_write(project, user, Deliverable.Kind.CUT)
 
 
 @transaction.atomic
@@ -318,15 +313,39 @@ def cut_register_upload(*, upload: Upload, probe, sha256: str = "") -> Cut:
 
 
 @transaction.atomic
+def check_can_waive(cut: Cut, user) -> None:
+    """The office may waive failed technical QC once processing has finished."""
+    if not roles.is_office(user):
+        raise Forbidden(_("Only the education office may waive technical QC."))
+    if cut.status != Cut.Status.READY:
+        raise Conflict(_("QC can be waived once processing has finished."))
+    if cut.qc_passed:
+        raise Conflict(_("This cut passed technical QC: there is nothing to waive."))
+
+
+@dataclass(frozen=True)
+class CutActions:
+    """What a user may do on a cut's page now (each from its one rule)."""
+
+    subtitle: rules.Verdict
+    waive: rules.Verdict
+    sees_detail: bool  # the office reads the technical detail of a failure (ffmpeg's last lines)
+
+
+def cut_actions(cut: Cut, user) -> CutActions:
+    return CutActions(
+        subtitle=rules.verdict(check_can_subtitle, cut, user),
+        waive=rules.verdict(check_can_waive, cut, user),
+        sees_detail=roles.is_office(user),
+    )
+
+
 def cut_waive_qc(*, cut: Cut, user, reason: str) -> Cut:
     """The office lets a cut with failing technical QC go to the panel, with a recorded reason.
     A new waiver is added to the cut's history (``QCWaiver``) and becomes the current one."""
-    if not roles.is_office(user):
-        raise Forbidden(_("Only the education office may waive technical QC."))
+    check_can_waive(cut, user)
     if not reason.strip():
         raise Invalid(_("Give the reason for waiving QC."))
-    if cut.status != Cut.Status.READY:
-        raise Conflict(_("QC can be waived once processing has finished."))
     waiver = QCWaiver.objects.create(cut=cut, user=user, reason=reason.strip())
     Cut.objects.filter(pk=cut.pk).update(qc_waived_by=user, qc_waiver_reason=waiver.reason)
     cut.refresh_from_db()
@@ -415,16 +434,21 @@ def upload_abandon(*, older_than) -> int:
     return count
 
 
+def check_can_subtitle(cut: Cut, user) -> None:
+    """Subtitles belong to a draft version: the producing unit adds or replaces them until it is submitted."""
+    rules.check_produces(cut.deliverable.project, user)
+    if cut.deliverable.status != Deliverable.Status.DRAFT:
+        raise Conflict(_("Version %(v)s has been submitted: upload a new version to change its subtitles.")
+                       % {"v": cut.deliverable.version})
+
+
 def cut_subtitles_save(*, cut: Cut, user, data: bytes) -> Cut:
     """Attach subtitles (SRT or WebVTT, stored as WebVTT) to a cut that has not gone to review
     yet; a new file replaces the previous one. Refused input leaves the old subtitles in place."""
     from media import subtitles
 
     project = cut.deliverable.project
-    project_services.require_producer(project, user)
-    if cut.deliverable.status != Deliverable.Status.DRAFT:
-        raise Conflict(_("Version %(v)s has been submitted: upload a new version to change its subtitles.")
-                       % {"v": cut.deliverable.version})
+    check_can_subtitle(cut, user)
     try:
         cues = subtitles.parse(data)
     except subtitles.SubtitleError as exc:

@@ -26,11 +26,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from media import access, services, storage
-from media.models import Cut, Rendition, Upload
+from media.models import Rendition, Upload
 from media.serializers import UploadStartSerializer
 from media.subtitles import MAX_BYTES as SUBTITLES_MAX_BYTES
 from projects import access as project_access
-from studio import jsonbody, roles
+from studio import jsonbody
 from studio.errors import ActionRefused, Conflict, Invalid
 
 # At most 19 digits (below 2**63): longer numbers are no byte offset of ours, and int() of
@@ -158,12 +158,10 @@ def _body_chunks(request, length):
 @login_required
 def cut_detail(request, pk):
     cut = access.get_cut_for_user(request.user, pk)
-    project = cut.deliverable.project
-    can_subtitle = cut.deliverable.status == cut.deliverable.Status.DRAFT and roles.produces(request.user, project)
     return render(request, "media/cut_detail.html", {
-        "cut": cut, "project": project, "findings": cut.findings, "report": cut.qc.get("report", {}),
-        "renditions": {r.kind: r for r in cut.renditions.all()}, "is_office": roles.is_office(request.user),
-        "can_subtitle": can_subtitle, "waivers": cut.waivers.select_related("user"),
+        "cut": cut, "project": cut.deliverable.project, "findings": cut.findings, "report": cut.qc.get("report", {}),
+        "renditions": {r.kind: r for r in cut.renditions.all()}, "actions": services.cut_actions(cut, request.user),
+        "waivers": cut.waivers.select_related("user"),
     })
 
 

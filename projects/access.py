@@ -60,10 +60,15 @@ def get_shot_for_user(user, project_pk, version_pk, number) -> Shot:
     return get_object_or_404(deliverable.shots, number=number)
 
 
-def get_call_for_user(user, pk) -> TopicCall:
-    if not (roles.is_office(user) or roles.is_producer(user)):
+def calls_for_user(user):
+    """Topic calls, for those who take part in them (office, producers); others get 404."""
+    if not roles.pitches(user):
         raise Http404
-    return get_object_or_404(TopicCall, pk=pk)
+    return TopicCall.objects.all()
+
+
+def get_call_for_user(user, pk) -> TopicCall:
+    return get_object_or_404(calls_for_user(user), pk=pk)
 
 
 def get_topic_for_user(user, pk) -> Topic:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
-from projects import schedule, similarity
+from projects import rules, schedule, similarity
 from projects.models import (
     FRAME_RATES,
     ChecklistItem,
@@ -23,6 +23,7 @@ from projects.models import (
     ProjectTransition,
     Resolution,
     Shot,
+    Stage,
     StageDuration,
     StageReview,
     StageReviewItem,
@@ -34,20 +35,15 @@ from projects.models import (
     Unit,
     VideoProject,
 )
-from projects.models.workflow import GATE_KIND
+from projects.models.workflow import (
+    EDITABLE_IN,
+    GATE_PASS,
+    MILESTONE_DONE_BY,
+    REOPENED_BY_REVISION,
+    STAGE_ORDER,
+)
 from studio import limits, roles
 from studio.errors import Conflict, Forbidden, Invalid
-
-# A passed gate finishes the milestone of the stage it leaves; a revision reopens production.
-MILESTONE_DONE_BY = {
-    "pass_script": "script",
-    "pass_storyboard": "storyboard",
-    "submit_cut": "production",
-    "pass_panel": "panel_review",
-}
-GATE_PASS = {State.SCRIPT: "pass_script", State.STORYBOARD: "pass_storyboard", State.PANEL_REVIEW: "pass_panel"}
-EDITABLE_IN = {"script": State.SCRIPT, "storyboard": State.STORYBOARD, "cut": State.PRODUCTION}
-
 
 # Apps built on projects judge their own data against a project's genre and technical spec (media
 # re-judges the QC of draft cuts). They register here from their AppConfig.ready(), so projects
@@ -134,10 +130,7 @@ def project_plan(
 ) -> VideoProject:
     """Set genre, track, origin, deadline and the technical spec; the backward schedule follows
     the deadline, and cuts not yet submitted are judged again against a changed spec."""
-    if not roles.is_office(user):
-        raise Forbidden(_("Only the education office plans projects."))
-    if not project.is_open:
-        raise Conflict(_("This project is closed."))
+    rules.check_can_plan(project, user)
     if track.pk != project.track_id and project.state != State.TOPIC:
         raise Conflict(_("The track decides the path through the gates: it can only change before approval."))
     if origin not in Origin.values:
@@ -170,11 +163,11 @@ def schedule_rebuild(*, project: VideoProject) -> list[Milestone]:
         project.milestones.all().delete()
         schedule.refresh_next(project)
         return []
-    skipped = {"script", "storyboard"} if project.track.skips_preproduction else set()
+    skipped = {Stage.SCRIPT, Stage.STORYBOARD} if project.track.skips_preproduction else set()
     durations = {
         d.stage: d for d in StageDuration.objects.filter(genre_id=project.genre_id).exclude(stage__in=skipped)
     }
-    spans = [(stage, durations[stage].workdays, durations[stage].warn_days) for stage in schedule.STAGE_ORDER if stage in durations]
+    spans = [(stage, durations[stage].workdays, durations[stage].warn_days) for stage in STAGE_ORDER if stage in durations]
     planned = schedule.plan_backwards(project.deadline, spans, schedule.WorkCalendar.load())
     done = dict(project.milestones.values_list("stage", "done_on"))
     project.milestones.exclude(stage__in=[p.stage for p in planned]).delete()
@@ -196,11 +189,7 @@ TRANSITION_NAMES = frozenset(t.name for t in VideoProject._meta.get_field("state
 
 def transition_of(project: VideoProject, name: str):
     """The django-fsm transition ``name`` from the project's current state, or None."""
-    method = getattr(type(project), name, None)
-    meta = getattr(method, "_django_fsm", None)
-    if meta is None:
-        return None
-    return meta.get_transition(project.state)
+    return next((t for t in project.get_all_state_transitions() if t.name == name and t.source == project.state), None)
 
 
 def available_transitions(project: VideoProject, user, *, direct_only=True):
@@ -252,7 +241,7 @@ def _update_milestones(project: VideoProject, name: str):
     if name in MILESTONE_DONE_BY:
         project.milestones.filter(stage=MILESTONE_DONE_BY[name], done_on__isnull=True).update(done_on=today)
     elif name == "revise":
-        project.milestones.filter(stage__in=["production", "panel_review"]).update(done_on=None)
+        project.milestones.filter(stage__in=REOPENED_BY_REVISION).update(done_on=None)
     else:
         return
     schedule.refresh_next(project)
@@ -271,10 +260,10 @@ def project_fire(*, project: VideoProject, user, name: str, reason: str = "") ->
         raise Conflict(_("This step happens through a stage review or a submission."))
     reason = reason.strip()
     _check_lengths((_("The reason"), reason, limits.REASON))
-    if tr is not None and tr.custom.get("needs_reason") and not reason:
+    if tr is not None and rules.needs_reason(project, tr) and not reason:
+        if project.topic.flagged and name == "approve":
+            raise Invalid(_("This topic resembles earlier topics: approving it needs a written reason."))
         raise Invalid(_("Give a reason: it is recorded in the project's timeline."))
-    if name == "approve" and project.topic.flagged and not reason:
-        raise Invalid(_("This topic resembles earlier topics: approving it needs a written reason."))
     _fire(project, name, user, reason)
     if name == "approve":
         schedule_rebuild(project=project)
@@ -282,12 +271,6 @@ def project_fire(*, project: VideoProject, user, name: str, reason: str = "") ->
 
 
 # --- deliverables ---------------------------------------------------------------------------
-
-
-def require_producer(project: VideoProject, user):
-    """Deliverables are written by the producing unit (and the office, which may step in)."""
-    if not roles.produces(user, project):
-        raise Forbidden(_("Only the producing unit works on this project's deliverables."))
 
 
 @transaction.atomic
@@ -305,35 +288,29 @@ def deliverable_save(
 ) -> Deliverable:
     """Write a new version of a deliverable. ``base_version`` is the version the editor started
     from (0 for none): if someone saved meanwhile, the save is refused instead of overwriting."""
-    require_producer(project, user)
+    rules.check_produces(project, user)
     if kind not in EDITABLE_IN:
         raise Invalid(_("Unknown deliverable."))
-    if kind == "cut" and not from_upload:
+    if kind == Deliverable.Kind.CUT and not from_upload:
         raise Invalid(_("A cut is a video file: upload it on the project page."))
-    if project.state != EDITABLE_IN[kind]:
-        raise Conflict(
-            _("The %(kind)s can be edited only while the project is in that stage; it is in “%(state)s”.")
-            % {"kind": Deliverable.Kind(kind).label, "state": project.get_state_display()}
-        )
     # Lock the project row so two editors' version numbers can't collide.
     VideoProject.objects.select_for_update().filter(pk=project.pk).first()
-    latest = project.deliverables.filter(kind=kind).order_by("-version").first()
+    latest = rules.latest_version(project, kind)
+    rules.check_can_write(project, user, kind, latest)
     current = latest.version if latest else 0
     if base_version != current:
         raise Conflict(
             _("Version %(current)s was saved while you were editing version %(base)s. Reload to see it, then apply your changes.")
             % {"current": current, "base": base_version}
         )
-    if latest and latest.status == Deliverable.Status.SUBMITTED:
-        raise Conflict(_("Version %(v)s is under review: wait for the office's decision.") % {"v": current})
-    if kind == "script" and not (script.strip() or narration.strip()):
+    if kind == Deliverable.Kind.SCRIPT and not (script.strip() or narration.strip()):
         raise Invalid(_("Write the script or the narration."))
     _check_lengths(
         (_("The script"), script, limits.SCRIPT),
         (_("The narration"), narration, limits.SCRIPT),
         (_("The note"), note, limits.NOTE),
     )
-    if kind == "storyboard":
+    if kind == Deliverable.Kind.STORYBOARD:
         shots = _clean_shots(shots or [])
     deliverable = Deliverable.objects.create(
         project=project,
@@ -344,7 +321,7 @@ def deliverable_save(
         note=note,
         author=user,
     )
-    if kind == "storyboard":
+    if kind == Deliverable.Kind.STORYBOARD:
         previous_frames = {s.number: s.frame.name for s in latest.shots.all()} if latest else {}
         Shot.objects.bulk_create(
             Shot(deliverable=deliverable, frame=shot.get("frame") or previous_frames.get(shot["number"], ""), **{
@@ -396,18 +373,13 @@ def _check_lengths(*fields) -> None:
 @transaction.atomic
 def deliverable_submit(*, project: VideoProject, user, kind: str) -> Deliverable:
     """Submit the latest version for the office's review; submitting a cut enters panel review."""
-    require_producer(project, user)
-    if kind not in EDITABLE_IN or project.state != EDITABLE_IN[kind]:
-        raise Conflict(_("Nothing to submit in this stage."))
-    latest = project.deliverables.filter(kind=kind).order_by("-version").first()
-    if latest is None:
-        raise Conflict(_("Save a version before submitting it."))
+    latest = rules.check_can_submit(project, user, kind)
     claimed = Deliverable.objects.filter(pk=latest.pk, status=Deliverable.Status.DRAFT).update(
         status=Deliverable.Status.SUBMITTED, submitted_at=timezone.now()
     )
     if not claimed:
         raise Conflict(_("Version %(v)s was already submitted or reviewed.") % {"v": latest.version})
-    if kind == "cut":
+    if kind == Deliverable.Kind.CUT:
         _fire(project, "submit_cut", user)
     latest.refresh_from_db()
     return latest
@@ -425,12 +397,7 @@ def stage_review_record(
     ``results`` maps every active checklist item of the stage to ``(passed, note)``. A failed
     veto item (political orientation) means the deliverable can only be returned.
     """
-    if not roles.is_office(user):
-        raise Forbidden(_("Only the education office signs stage reviews."))
-    kind = GATE_KIND.get(project.state)
-    deliverable = project.submitted_deliverable()
-    if kind is None or deliverable is None:
-        raise Conflict(_("There is no submitted deliverable waiting for review."))
+    deliverable = rules.check_can_review(project, user)
     if decision not in StageReview.Decision.values:
         raise Invalid(_("Choose to advance or to return."))
     items = list(ChecklistItem.objects.filter(stage=project.state, active=True))

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from projects import access, schedule, services
+from projects import access, rules, schedule, services
 from projects.forms import (
     PitchForm,
     PlanForm,
@@ -80,7 +80,7 @@ def dashboard(request):
     if roles.is_office(request.user):
         submitted = Deliverable.objects.filter(project=OuterRef("pk"), status=Deliverable.Status.SUBMITTED)
         sections.insert(0, ("awaiting", _("Waiting for your review"), open_rows.filter(Exists(submitted), state__in=list(GATE_KIND))))
-    calls = [c for c in TopicCall.objects.all()[:10] if c.is_open(today)] if (roles.is_producer(request.user) or roles.is_office(request.user)) else []
+    calls = [c for c in TopicCall.objects.all()[:10] if c.is_open(today)] if roles.pitches(request.user) else []
     return render(
         request,
         "projects/dashboard.html",
@@ -130,28 +130,23 @@ def _detail_context(request, project, **extra):
     milestones = list(project.milestones.order_by("due_on"))
     for m in milestones:
         m.rag = schedule.status_of(due_on=m.due_on, done_on=m.done_on, warn_days=m.warn_days, today=today, calendar=calendar)
-    offered = services.available_transitions(project, request.user)
-    submitted = project.submitted_deliverable()
-    editable_kind = {State.SCRIPT: "script", State.STORYBOARD: "storyboard", State.PRODUCTION: "cut"}.get(project.state)
-    latest = project.deliverables.filter(kind=editable_kind).order_by("-version").first() if editable_kind else None
+    actions = rules.project_actions(project, request.user)
     context = {
         "project": project,
         "topic": project.topic,
         "similar": project.topic.similarities.select_related("other", "other__unit", "other__call"),
         "milestones": milestones,
         "timeline": project.transitions.select_related("actor"),
-        "offered": offered,
         "deliverables": project.deliverables.select_related("author", "cut").prefetch_related("reviews__items__item", "reviews__reviewer"),
-        "submitted": submitted,
-        "can_review": submitted is not None and roles.is_office(request.user),
-        "can_edit": roles.produces(request.user, project),
-        "editable_kind": editable_kind,
-        "latest_version": latest,
-        # A version under review is frozen; only a draft can be submitted.
-        "can_write": editable_kind is not None and not (latest and latest.status == Deliverable.Status.SUBMITTED),
-        "can_submit": latest is not None and latest.status == Deliverable.Status.DRAFT,
+        "submitted": project.submitted_deliverable(),
+        "actions": actions,
+        # Where this stage's deliverable is written: a page for scripts and storyboards, the upload form for cuts.
+        "edit_page": {
+            Deliverable.Kind.SCRIPT: ("script-edit", _("Write the script")),
+            Deliverable.Kind.STORYBOARD: ("storyboard-edit", _("Edit the storyboard")),
+        }.get(actions.edit_kind),
+        "uploads_cut": actions.edit_kind == Deliverable.Kind.CUT,
         "reason_form": ReasonForm(),
-        "is_office": roles.is_office(request.user),
     }
     context.update(extra)
     return context
@@ -218,9 +213,7 @@ def project_calendar(request, pk):
 @require_GET
 @login_required
 def call_list(request):
-    if not (roles.is_office(request.user) or roles.is_producer(request.user)):
-        raise Http404
-    calls = TopicCall.objects.annotate(n_topics=Count("topics"))
+    calls = access.calls_for_user(request.user).annotate(n_topics=Count("topics"))
     return render(request, "projects/call_list.html", {"calls": calls, "today": timezone.localdate()})
 
 

@@ -58,6 +58,11 @@ def is_unit_producer(user, unit_id: int) -> bool:
     return is_producer(user) and unit_id in unit_ids_of(user)
 
 
+def pitches(user) -> bool:
+    """The office and producers take part in topic calls (they see calls and pitch topics)."""
+    return is_office(user) or is_producer(user)
+
+
 def produces(user, project) -> bool:
     """The office, or a producer of the project's unit: who writes its deliverables."""
     return is_office(user) or is_unit_producer(user, project.unit_id)

@@ -9,7 +9,6 @@ import re
 from pathlib import Path
 
 import dj_database_url
-from django.utils.translation import gettext_lazy as _
 
 from studio.env import env_bool, env_int, env_list, env_str
 

@@ -5,7 +5,6 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from projects import schedule
-from studio import limits
 from projects.models import (
     FRAME_RATES,
     Deliverable,
@@ -23,6 +22,7 @@ from projects.models import (
     Unit,
     VideoProject,
 )
+from studio import limits
 
 
 class TopicCallSerializer(serializers.ModelSerializer):

@@ -1,5 +1,7 @@
 """REST API. Same access helpers and services as the pages; refusals map to 400/403/409."""
 
+from dataclasses import asdict
+
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -7,7 +9,7 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from projects import access, services
+from projects import access, rules, services
 from projects.api import serializers as s
 from projects.models import Milestone, Topic, TopicCall
 from studio import roles
@@ -18,7 +20,7 @@ class CallList(generics.ListAPIView):
     serializer_class = s.TopicCallSerializer
 
     def get_queryset(self):
-        if not (roles.is_office(self.request.user) or roles.is_producer(self.request.user)):
+        if not roles.pitches(self.request.user):
             return TopicCall.objects.none()
         return TopicCall.objects.all()
 
@@ -51,7 +53,7 @@ class TopicSimilar(APIView):
         responses=s.SimilarPreviewSerializer(many=True),
     )
     def get(self, request):
-        if not (roles.is_office(request.user) or roles.is_producer(request.user)):
+        if not roles.pitches(request.user):
             raise Forbidden(_("Only producers and the office pitch topics."))
         title = request.query_params.get("title", "").strip()[:120]
         if not title:
@@ -105,12 +107,7 @@ class ProjectTransitions(APIView):
     @extend_schema(responses=s.TransitionsSerializer)
     def get(self, request, pk):
         project = access.get_project_for_user(request.user, pk)
-        offered = services.available_transitions(project, request.user)
-        available = [
-            {"name": t.name, "target": t.target if isinstance(t.target, str) else None,
-             "label": str(t.custom.get("label", t.name)), "needs_reason": bool(t.custom.get("needs_reason"))}
-            for t in offered
-        ]
+        available = [asdict(offer) for offer in rules.project_actions(project, request.user).offers]
         timeline = project.transitions.select_related("actor")
         return Response(s.TransitionsSerializer({"state": project.state, "available": available, "timeline": timeline}).data)
 
@@ -132,7 +129,7 @@ class ProjectDeliverables(APIView):
     @extend_schema(request=s.DeliverableWriteSerializer, responses={201: s.DeliverableSerializer})
     def post(self, request, pk):
         project = access.get_project_for_user(request.user, pk)
-        services.require_producer(project, request.user)
+        rules.check_produces(project, request.user)
         data = _valid(s.DeliverableWriteSerializer, request)
         deliverable = services.deliverable_save(project=project, user=request.user, **data)
         return Response(s.DeliverableSerializer(deliverable).data, status=status.HTTP_201_CREATED)
@@ -149,7 +146,7 @@ class DeliverableSubmit(APIView):
     @extend_schema(request=s.SubmitSerializer, responses=s.DeliverableSerializer)
     def post(self, request, pk):
         project = access.get_project_for_user(request.user, pk)
-        services.require_producer(project, request.user)
+        rules.check_produces(project, request.user)
         data = _valid(s.SubmitSerializer, request)
         deliverable = services.deliverable_submit(project=project, user=request.user, kind=data["kind"])
         return Response(s.DeliverableSerializer(deliverable).data)

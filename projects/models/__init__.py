@@ -1,9 +1,23 @@
-from projects.models.catalog import ChecklistItem, Genre, Holiday, Stage, StageDuration, Track
-from projects.models.org import Membership, Unit
-from projects.models.topics import Topic, TopicCall, TopicSimilarity
-from projects.models.workflow import FRAME_RATES, Origin, ProjectTransition, Resolution, State, VideoProject
+from projects.models.catalog import (
+    ChecklistItem,
+    Genre,
+    Holiday,
+    Stage,
+    StageDuration,
+    Track,
+)
 from projects.models.deliverables import Deliverable, Shot, StageReview, StageReviewItem
+from projects.models.org import Membership, Unit
 from projects.models.schedule import Milestone
+from projects.models.topics import Topic, TopicCall, TopicSimilarity
+from projects.models.workflow import (
+    FRAME_RATES,
+    Origin,
+    ProjectTransition,
+    Resolution,
+    State,
+    VideoProject,
+)
 
 __all__ = [
     "ChecklistItem",

@@ -4,6 +4,8 @@ Services in ``projects.services`` fire these transitions inside a transaction, w
 row and save; ``ConcurrentTransitionMixin`` makes the second of two racing saves fail.
 """
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -11,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
 from projects.models.catalog import Stage
+from projects.models.deliverables import Deliverable, StageReview
 from studio import roles
 
 
@@ -37,8 +40,34 @@ OPEN_STATES = [
     State.SCREENING,
 ]
 
-# The deliverable each gated state waits for.
-GATE_KIND = {State.SCRIPT: "script", State.STORYBOARD: "storyboard", State.PANEL_REVIEW: "cut"}
+@dataclass(frozen=True)
+class StageRule:
+    """One stage of the film's path through the gates, read by everything that needs to know it."""
+
+    state: str  # the workflow state of the stage
+    writes: str | None  # the deliverable written (and editable) in this state
+    reviews: str | None  # the deliverable this state's gate waits for, reviewed by the office
+    leave_by: str  # the transition that leaves the stage forward
+    milestone: str  # the schedule's milestone the stage is (done when it is left forward)
+
+
+Kind = Deliverable.Kind
+STAGES = (
+    StageRule(State.SCRIPT, writes=Kind.SCRIPT, reviews=Kind.SCRIPT, leave_by="pass_script", milestone=Stage.SCRIPT),
+    StageRule(State.STORYBOARD, writes=Kind.STORYBOARD, reviews=Kind.STORYBOARD, leave_by="pass_storyboard",
+              milestone=Stage.STORYBOARD),
+    # Production has no office gate: submitting a reviewable cut is what leaves it.
+    StageRule(State.PRODUCTION, writes=Kind.CUT, reviews=None, leave_by="submit_cut", milestone=Stage.PRODUCTION),
+    StageRule(State.PANEL_REVIEW, writes=None, reviews=Kind.CUT, leave_by="pass_panel", milestone=Stage.PANEL_REVIEW),
+)
+GATE_KIND = {rule.state: rule.reviews for rule in STAGES if rule.reviews}  # state → deliverable reviewed there
+GATE_PASS = {rule.state: rule.leave_by for rule in STAGES if rule.reviews}  # state → transition a passed review fires
+EDITABLE_IN = {rule.writes: rule.state for rule in STAGES if rule.writes}  # deliverable → the state it is written in
+KIND_WRITTEN_IN = {rule.state: rule.writes for rule in STAGES if rule.writes}  # state → deliverable written there
+MILESTONE_DONE_BY = {rule.leave_by: rule.milestone for rule in STAGES}  # transition → milestone it completes
+STAGE_ORDER = [rule.milestone for rule in STAGES]  # the schedule's milestones, first to last
+# A cut returned by the panel reopens these milestones.
+REOPENED_BY_REVISION = [Stage.PRODUCTION, Stage.PANEL_REVIEW]
 
 
 class Origin(models.TextChoices):
@@ -81,13 +110,13 @@ def cut_reviewable(project) -> bool:
 @condition(_("The review found a veto item (political orientation) not passed: return the deliverable instead."))
 def review_clears_veto(project) -> bool:
     review = project.latest_review()
-    return review is not None and review.decision == "advance" and not review.vetoed
+    return review is not None and review.decision == StageReview.Decision.ADVANCE and not review.vetoed
 
 
 @condition(_("The review did not return the cut."))
 def review_returns(project) -> bool:
     review = project.latest_review()
-    return review is not None and review.decision == "return"
+    return review is not None and review.decision == StageReview.Decision.RETURN
 
 
 def office_only(project, user) -> bool:
@@ -171,7 +200,7 @@ class VideoProject(ConcurrentTransitionMixin, models.Model):
         if kind is None:
             return None
         latest = self.deliverables.filter(kind=kind).order_by("-version").first()
-        return latest if latest is not None and latest.status == "submitted" else None
+        return latest if latest is not None and latest.status == Deliverable.Status.SUBMITTED else None
 
     def latest_review(self):
         deliverable = self.submitted_deliverable()
@@ -311,4 +340,4 @@ class ProjectTransition(models.Model):
         return f"{self.project_id}: {self.source} → {self.target}"
 
 
-__all__ = ["GATE_KIND", "OPEN_STATES", "Origin", "ProjectTransition", "Stage", "State", "VideoProject"]
+__all__ = ["GATE_KIND", "OPEN_STATES", "STAGES", "Origin", "ProjectTransition", "Stage", "State", "VideoProject"]

@@ -148,9 +148,9 @@ def test_a_film_without_sound_gets_a_video_only_proxy_and_no_loudness(clips, tmp
     streams, _ = _streams(preview.proxy)
     assert set(streams) == {"video"}
     assert qc.integrated_lufs is None and qc.true_peak_dbtp is None and not qc.has_audio
-    with translation.override("en"):
-        [finding] = [f for f in qc.findings(LENIENT) if f.code == "no_audio"]
-    assert finding.severity == "warn" and "no sound" in finding.message
+    [finding] = [f for f in qc.findings(LENIENT) if f.code == "no_audio"]
+    with translation.override("en"):  # findings are worded when read, in the reader's language
+        assert finding.severity == "warn" and "no sound" in finding.message
     assert pipeline.qc_only(src, probe).integrated_lufs is None
 
 

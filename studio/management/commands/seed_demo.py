@@ -16,7 +16,16 @@ from django.utils import timezone
 from media import services as media_services
 from media.tasks import process_cut
 from projects import services
-from projects.models import ChecklistItem, Genre, Membership, Origin, State, TopicCall, Track, Unit
+from projects.models import (
+    ChecklistItem,
+    Genre,
+    Membership,
+    Origin,
+    State,
+    TopicCall,
+    Track,
+    Unit,
+)
 
 PASSWORD = "reelwork-demo"
 UNITS = [("huashan", "华山街道"), ("huguo", "护国街道"), ("xiyi", "西翥街道")]

@@ -10,7 +10,15 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
-from projects.models import Deliverable, Shot, State, Topic, TopicCall, VideoProject
+from projects.models import (
+    Deliverable,
+    Shot,
+    State,
+    Topic,
+    TopicCall,
+    Unit,
+    VideoProject,
+)
 from studio import roles
 
 # Organisers schedule showings of finished films; they see nothing before approval.
@@ -60,11 +68,23 @@ def get_shot_for_user(user, project_pk, version_pk, number) -> Shot:
     return get_object_or_404(deliverable.shots, number=number)
 
 
+def calls_visible_to(user):
+    """Topic calls, for those who take part in them (office, producers); nobody else's list has any."""
+    return TopicCall.objects.all() if roles.pitches(user) else TopicCall.objects.none()
+
+
 def calls_for_user(user):
-    """Topic calls, for those who take part in them (office, producers); others get 404."""
+    """The calls page and pitch form: those who take part in calls; others get 404."""
     if not roles.pitches(user):
         raise Http404
-    return TopicCall.objects.all()
+    return calls_visible_to(user)
+
+
+def units_visible_to(user):
+    """Units a user works with: every unit for the office, their own for a producer."""
+    if roles.is_office(user):
+        return Unit.objects.all()
+    return Unit.objects.filter(pk__in=roles.unit_ids_of(user))
 
 
 def get_call_for_user(user, pk) -> TopicCall:

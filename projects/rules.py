@@ -16,6 +16,12 @@ from studio import roles
 from studio.errors import ActionRefused, Conflict, Forbidden
 
 
+def check_pitches(user) -> None:
+    """Topics are pitched by producers and assigned by the office."""
+    if not roles.pitches(user):
+        raise Forbidden(_("Only producers and the office pitch topics."))
+
+
 def check_produces(project: VideoProject, user) -> None:
     """Deliverables are written by the producing unit (and the office, which may step in)."""
     if not roles.produces(user, project):
@@ -56,9 +62,14 @@ def check_can_submit(project: VideoProject, user, kind: str, latest: Deliverable
     return latest
 
 
+def signs_reviews(user) -> bool:
+    """The education office signs the stage reviews (and sees what waits for them)."""
+    return roles.is_office(user)
+
+
 def check_can_review(project: VideoProject, user) -> Deliverable:
     """The office may sign the stage review now; returns the version waiting for it."""
-    if not roles.is_office(user):
+    if not signs_reviews(user):
         raise Forbidden(_("Only the education office signs stage reviews."))
     deliverable = project.submitted_deliverable() if project.state in GATE_KIND else None
     if deliverable is None:

@@ -27,9 +27,8 @@ from projects.forms import (
     StoryboardHeaderForm,
 )
 from projects.icalendar import milestones_to_ics
-from projects.models import Deliverable, Genre, Milestone, State, TopicCall, Track, Unit
+from projects.models import Deliverable, Genre, Milestone, State, Track
 from projects.models.workflow import GATE_KIND, OPEN_STATES
-from studio import roles
 from studio.errors import ActionRefused
 
 STATUS_FILTERS = (schedule.RED, schedule.YELLOW, schedule.GREEN)
@@ -77,10 +76,10 @@ def dashboard(request):
     late = schedule.filter_status(open_rows, schedule.RED, today=today, calendar=calendar)
     warn = schedule.filter_status(open_rows, schedule.YELLOW, today=today, calendar=calendar)
     sections = [("late", _("Late"), late), ("warn", _("At risk"), warn)]
-    if roles.is_office(request.user):
+    if rules.signs_reviews(request.user):
         submitted = Deliverable.objects.filter(project=OuterRef("pk"), status=Deliverable.Status.SUBMITTED)
         sections.insert(0, ("awaiting", _("Waiting for your review"), open_rows.filter(Exists(submitted), state__in=list(GATE_KIND))))
-    calls = [c for c in TopicCall.objects.all()[:10] if c.is_open(today)] if roles.pitches(request.user) else []
+    calls = [c for c in access.calls_visible_to(request.user)[:10] if c.is_open(today)]
     return render(
         request,
         "projects/dashboard.html",
@@ -120,7 +119,7 @@ def project_list(request):
             "states": State.choices,
             "tracks": Track.objects.all(),
             "genres": Genre.objects.all(),
-            "units": Unit.objects.all() if roles.is_office(request.user) else Unit.objects.filter(pk__in=roles.unit_ids_of(request.user)),
+            "units": access.units_visible_to(request.user),
         },
     )
 

@@ -11,18 +11,15 @@ from rest_framework.views import APIView
 
 from projects import access, rules, services
 from projects.api import serializers as s
-from projects.models import Milestone, Topic, TopicCall
-from studio import roles
-from studio.errors import Forbidden, Invalid
+from projects.models import Milestone, Topic
+from studio.errors import Invalid
 
 
 class CallList(generics.ListAPIView):
     serializer_class = s.TopicCallSerializer
 
     def get_queryset(self):
-        if not roles.pitches(self.request.user):
-            return TopicCall.objects.none()
-        return TopicCall.objects.all()
+        return access.calls_visible_to(self.request.user)
 
 
 class TopicList(generics.ListCreateAPIView):
@@ -53,8 +50,7 @@ class TopicSimilar(APIView):
         responses=s.SimilarPreviewSerializer(many=True),
     )
     def get(self, request):
-        if not roles.pitches(request.user):
-            raise Forbidden(_("Only producers and the office pitch topics."))
+        rules.check_pitches(request.user)
         title = request.query_params.get("title", "").strip()[:120]
         if not title:
             raise Invalid(_("Give the title to check: ?title=…"))

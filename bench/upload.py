@@ -134,6 +134,7 @@ def child(spec: dict) -> dict:
         django.setup()
         if mode == "setup":
             return child_setup(spec)
+        from django.conf import settings
         from django.contrib.auth.models import User
 
         from media import ffmpeg, services, storage
@@ -145,7 +146,7 @@ def child(spec: dict) -> dict:
         s3_mode = storage.s3_enabled()
         assert s3_mode == (mode == "s3"), f"storage mode is {'S3' if s3_mode else 'local'} in a {mode} run"
         if s3_mode:
-            storage.client().head_bucket(Bucket=storage._s3_config()["bucket"])
+            storage.client().head_bucket(Bucket=settings.REELWORK_S3["bucket"])
         for module, attribute, label in [
             (services, "upload_start", "upload_start"), (services, "upload_complete", "upload_complete"),
             (services, "upload_verify", "upload_verify"), (services, "upload_receive", "upload_receive"),
@@ -165,7 +166,7 @@ def child(spec: dict) -> dict:
                 marks.parts.append((kwargs["part_number"], began, time.monotonic()))
 
         storage.multipart_put_file_part = timed_part
-        result["chunk_size"] = storage.CHUNK_SIZE
+        result["chunk_size"] = storage.upload_chunk_bytes()
         result["workers"] = spec.get("workers")
 
         def run():

@@ -346,7 +346,7 @@ def cut_import(*, project, user, path, note: str = "", filename: str | None = No
         return _import_direct(project=project, user=user, path=path, note=note, filename=filename, workers=workers)
     digest = hashlib.sha256()
     with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(storage.CHUNK_SIZE), b""):
+        for block in iter(lambda: handle.read(storage.upload_chunk_bytes()), b""):
             digest.update(block)
     upload = upload_start(
         project=project, user=user, filename=filename or path.name, size=path.stat().st_size,
@@ -354,7 +354,7 @@ def cut_import(*, project, user, path, note: str = "", filename: str | None = No
     )
     with path.open("rb") as handle:
         offset = 0
-        for block in iter(lambda: handle.read(storage.CHUNK_SIZE), b""):
+        for block in iter(lambda: handle.read(storage.upload_chunk_bytes()), b""):
             upload = upload_receive(upload=upload, offset=offset, chunks=[block], length=len(block))
             offset += len(block)
     upload.refresh_from_db()

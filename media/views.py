@@ -63,7 +63,7 @@ def _refusal(exc: ActionRefused, **extra):
 def _upload_state(upload: Upload, *, parts: bool = False):
     state = {
         "id": str(upload.pk), "offset": upload.received, "size": upload.size, "status": upload.status,
-        "cut": upload.cut_id, "error": upload.error, "chunk_size": storage.CHUNK_SIZE,
+        "cut": upload.cut_id, "error": upload.error, "chunk_size": storage.upload_chunk_bytes(),
         "mode": "s3" if upload.direct else "local",
     }
     if upload.direct:
@@ -147,7 +147,7 @@ def _body_chunks(request, length):
     """Stream the request body in fixed pieces: a chunk of any size never sits whole in memory."""
     remaining = length
     while remaining > 0:
-        piece = request.read(min(storage.CHUNK_SIZE, remaining, 1024 * 1024))
+        piece = request.read(min(storage.upload_chunk_bytes(), remaining, 1024 * 1024))
         if not piece:
             raise Conflict(_("The connection closed before the chunk arrived. Resume the upload."))
         remaining -= len(piece)

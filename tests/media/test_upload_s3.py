@@ -31,8 +31,8 @@ pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture
-def s3_mode(s3_settings, monkeypatch):
-    monkeypatch.setattr(storage, "CHUNK_SIZE", PART)
+def s3_mode(s3_settings, settings):
+    settings.REELWORK_UPLOAD_CHUNK_BYTES = PART
     return s3_settings
 
 

@@ -137,7 +137,7 @@ def child(spec: dict) -> dict:
         from django.conf import settings
         from django.contrib.auth.models import User
 
-        from media import ffmpeg, services, storage
+        from media import ffmpeg, services, storage, uploads, uploads_direct, uploads_local
         from media.models import Upload
         from projects.models import VideoProject
 
@@ -148,9 +148,11 @@ def child(spec: dict) -> dict:
         if s3_mode:
             storage.client().head_bucket(Bucket=settings.REELWORK_S3["bucket"])
         for module, attribute, label in [
-            (services, "upload_start", "upload_start"), (services, "upload_complete", "upload_complete"),
-            (services, "upload_verify", "upload_verify"), (services, "upload_receive", "upload_receive"),
-            (services, "upload_finish", "upload_finish"), (services, "cut_register_upload", "register"),
+            (uploads, "upload_start", "upload_start"),
+            (uploads_direct, "upload_direct_complete", "upload_direct_complete"),
+            (uploads_direct, "upload_direct_verify", "upload_direct_verify"),
+            (uploads_local, "upload_local_receive", "upload_local_receive"),
+            (uploads_local, "upload_local_finish", "upload_local_finish"), (uploads, "cut_register_upload", "register"),
             (storage, "part_digests", "part_digests"), (storage, "local_sha256", "local_sha256"),
             (storage, "local_finalize", "local_finalize"), (storage, "local_append", "local_append"),
             (ffmpeg, "probe", "ffprobe"),
@@ -570,7 +572,7 @@ def bench(tmp: Path, args, sweep, server: Server, s3, bucket: str) -> dict:
         show(f"boto3 upload_file, max_concurrency={args.workers}", out["boto3_c"][-1])
         for workers in out["app"]:
             out["app"][workers].append(app("s3", workers))
-            show(f"app cut_import workers={workers}, upload phase", out["app"][workers][-1], ("begin", "upload_complete:end"))
+            show(f"app cut_import workers={workers}, upload phase", out["app"][workers][-1], ("begin", "upload_direct_complete:end"))
             show(f"app cut_import workers={workers}, with verification", out["app"][workers][-1])
     if not args.no_local:
         out["copy"], out["copy_fsync"], out["local"] = [], [], []
@@ -636,7 +638,7 @@ def median(values):
 
 def render(r: dict, args) -> str:
     size = r["size"]
-    up = ("begin", "upload_complete:end")
+    up = ("begin", "upload_direct_complete:end")
 
     def rate(s):
         return size / MB / s
@@ -677,7 +679,7 @@ def render(r: dict, args) -> str:
         f"| boto3 `upload_file`, default `TransferConfig` ({tc['multipart_chunksize'] // 2**20} MiB parts, "
         f"{tc['max_concurrency']} threads), baseline (runs {runs_list(r['boto3'])} s) | {rate(b_s):.0f} MB/s "
         f"({b_s:.2f} s) | | |",
-        f"| app S3 upload phase: `services.cut_import(workers={w})` from the call until `upload_complete` returns "
+        f"| app S3 upload phase: `services.cut_import(workers={w})` from the call until `upload_direct_complete` returns "
         f"(`upload_start` + {a_up.get('parts')} parts of {a_up['chunk_size'] // 2**20} MiB + list parts + complete; runs "
         f"{runs_list(a_runs, *up)} s) | {rate(seconds(a_up, *up)):.0f} MB/s ({seconds(a_up, *up):.2f} s) = "
         f"**{ratio_up:.0%} of boto3** (medians: {ratio_up_med:.0%}) | ≥ {TARGET_RATIO:.0%} of boto3 | "
@@ -698,7 +700,7 @@ def render(r: dict, args) -> str:
             f"| local baseline: `shutil.copyfile` of the same file in the same file system (runs {runs_list(r['copy'])} s) "
             f"| {rate(seconds(c)):.0f} MB/s ({seconds(c):.2f} s) | | |",
             f"| app local chunked: whole `services.cut_import` without S3 (hash pass, {loc['chunk_size'] // 2**20} MiB "
-            f"chunks through `upload_receive`, SHA-256 re-read, ffprobe, fsync + link into place; runs "
+            f"chunks through `upload_local_receive`, SHA-256 re-read, ffprobe, fsync + link into place; runs "
             f"{runs_list(r['local'])} s) | {rate(seconds(loc)):.0f} MB/s ({seconds(loc):.2f} s) = "
             f"{seconds(c) / seconds(loc):.0%} of copyfile, {seconds(cf) / seconds(loc):.0%} of copyfile + fsync "
             f"({rate(seconds(cf)):.0f} MB/s, runs {runs_list(r['copy_fsync'])} s) | (no throughput target) | |",
@@ -736,13 +738,13 @@ def render(r: dict, args) -> str:
     m = a_all["marks"]
     phases = [
         ("upload_start (DB row + create multipart upload)", seconds(a_all, "upload_start:start", "upload_start:end")),
-        (f"{len(parts)} parts, {w} at a time", m["upload_complete:start"] - m["upload_start:end"]),
-        ("upload_complete (list parts, complete multipart, DB)", seconds(a_all, "upload_complete:start", "upload_complete:end")),
-        (f"upload_verify: head + read-back with per-part and whole-file SHA-256 (`storage.part_digests`, one GET, "
+        (f"{len(parts)} parts, {w} at a time", m["upload_direct_complete:start"] - m["upload_start:end"]),
+        ("upload_direct_complete (list parts, complete multipart, DB)", seconds(a_all, "upload_direct_complete:start", "upload_direct_complete:end")),
+        (f"upload_direct_verify: head + read-back with per-part and whole-file SHA-256 (`storage.part_digests`, one GET, "
          f"client CPU {cpu(a_all, 'part_digests:start', 'part_digests:end'):.1f} s)",
          seconds(a_all, "part_digests:start", "part_digests:end")),
-        ("upload_verify: ffprobe (over a presigned URL)", seconds(a_all, "ffprobe:start", "ffprobe:end")),
-        ("upload_verify: register the cut (DB)", seconds(a_all, "register:start", "register:end")),
+        ("upload_direct_verify: ffprobe (over a presigned URL)", seconds(a_all, "ffprobe:start", "ffprobe:end")),
+        ("upload_direct_verify: register the cut (DB)", seconds(a_all, "register:start", "register:end")),
     ]
     lines += ["", f"Phases of the fastest whole `cut_import(workers={w})` run ({seconds(a_all):.2f} s): "
               + "; ".join(f"{label} {s:.2f} s" for label, s in phases)
@@ -753,12 +755,12 @@ def render(r: dict, args) -> str:
         loc = fastest(r["local"])
         lm = loc["marks"]
         lines += ["", f"Phases of the fastest local run ({seconds(loc):.2f} s): hash pass over the file "
-                  f"{lm['upload_start:start'] - lm['begin']:.2f} s; chunks appended through `upload_receive` "
-                  f"{lm['upload_finish:start'] - lm['upload_receive:start']:.2f} s "
-                  f"({rate(lm['upload_finish:start'] - lm['upload_receive:start']):.0f} MB/s), of which "
+                  f"{lm['upload_start:start'] - lm['begin']:.2f} s; chunks appended through `upload_local_receive` "
+                  f"{lm['upload_local_finish:start'] - lm['upload_local_receive:start']:.2f} s "
+                  f"({rate(lm['upload_local_finish:start'] - lm['upload_local_receive:start']):.0f} MB/s), of which "
                   f"{loc['totals']['local_append']:.2f} s inside `storage.local_append` (write + the per-chunk SHA-256 of "
-                  f"`upload_receive`) and {loc['totals']['upload_receive'] - loc['totals']['local_append'] - loc['totals']['upload_finish']:.2f} s in the rest "
-                  "of `upload_receive` (the `received` UPDATE, one SQLite commit per chunk); `upload_finish`: SHA-256 "
+                  f"`upload_local_receive`) and {loc['totals']['upload_local_receive'] - loc['totals']['local_append'] - loc['totals']['upload_local_finish']:.2f} s in the rest "
+                  "of `upload_local_receive` (the `received` UPDATE, one SQLite commit per chunk); `upload_local_finish`: SHA-256 "
                   f"re-read {seconds(loc, 'local_sha256:start', 'local_sha256:end'):.2f} s, ffprobe "
                   f"{seconds(loc, 'ffprobe:start', 'ffprobe:end'):.2f} s, register + fsync + link "
                   f"{seconds(loc, 'register:start', 'register:end'):.2f} s. Reference: `shutil.copyfile` + fsync "

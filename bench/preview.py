@@ -26,6 +26,7 @@ import ffmpeg as ffmpeg_args  # noqa: E402  (ffmpeg-python)
 
 from media import ffmpeg as ff  # noqa: E402
 from media import pipeline as pl  # noqa: E402
+from media import qc_measure as qm  # noqa: E402
 
 SECTION = "## Preview pipeline (60 s 1080p25)"
 START, END = "<!-- preview:start -->", "<!-- preview:end -->"
@@ -190,13 +191,13 @@ def qc_pass(src, probe, name):
     """One QC filter as its own command: a decode of its own, the same downscale as the one-pass graph."""
     inp = ffmpeg_args.input(str(src))
     if name in ("blackdetect", "freezedetect"):
-        v = inp[str(probe.video_index)].filter("fps", pl.QC_FPS).filter("scale", pl.QC_WIDTH, -2, flags="fast_bilinear")
-        v = v.filter("blackdetect", d=pl.BLACK_MIN, pix_th=0.10) if name == "blackdetect" else \
-            v.filter("freezedetect", n=f"{pl.FREEZE_NOISE_DB}dB", d=pl.FREEZE_MIN)
+        v = inp[str(probe.video_index)].filter("fps", qm.QC_FPS).filter("scale", qm.QC_WIDTH, -2, flags="fast_bilinear")
+        v = v.filter("blackdetect", d=qm.BLACK_MIN, pix_th=0.10) if name == "blackdetect" else \
+            v.filter("freezedetect", n=f"{qm.FREEZE_NOISE_DB}dB", d=qm.FREEZE_MIN)
         return ff.command(ffmpeg_args.output(v, "-", f="null"))
     a = inp[str(probe.audio_index)]
     a = a.filter("ebur128", peak="true") if name == "ebur128" else \
-        a.filter("silencedetect", n=f"{pl.SILENCE_NOISE_DB}dB", d=pl.SILENCE_MIN)
+        a.filter("silencedetect", n=f"{qm.SILENCE_NOISE_DB}dB", d=qm.SILENCE_MIN)
     return ff.command(ffmpeg_args.output(a, "-", f="null"))
 
 
@@ -214,8 +215,8 @@ def naive_command(src, proxy, probe):
            "movflags": "+faststart", "g": 50, **codec},
     )
     qc = ffmpeg_args.output(
-        split[1].filter("blackdetect", d=pl.BLACK_MIN, pix_th=0.10).filter("freezedetect", n="-60dB", d=pl.FREEZE_MIN),
-        audio.filter("ebur128", peak="true").filter("silencedetect", n="-50dB", d=pl.SILENCE_MIN),
+        split[1].filter("blackdetect", d=qm.BLACK_MIN, pix_th=0.10).filter("freezedetect", n="-60dB", d=qm.FREEZE_MIN),
+        audio.filter("ebur128", peak="true").filter("silencedetect", n="-50dB", d=qm.SILENCE_MIN),
         "-", f="null",
     )
     merged = ffmpeg_args.merge_outputs(enc, qc)

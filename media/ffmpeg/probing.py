@@ -54,10 +54,6 @@ class Probe:
     def has_audio(self) -> bool:
         return self.audio_codec is not None
 
-    @property
-    def display_aspect(self) -> float:
-        return self.width * self.sample_aspect_ratio / self.height
-
     def not_browser_ready_reasons(self) -> list[str]:
         """Why browsers can't play the file as it is (empty when they can). For logs, not users."""
         return policy.not_browser_ready_reasons(self)

@@ -50,7 +50,6 @@ from media.storage.local import (
     local_append,
     local_delete,
     local_finalize,
-    local_path,
     local_sha256,
     local_size,
     local_truncate,
@@ -85,7 +84,7 @@ from media.storage.streams import (
 __all__ = [
     "IO_CHUNK", "MAX_PARTS", "MAX_PRESIGN_SECONDS", "SAFE_NAME_MAX_BYTES", "OffsetMismatch", "StorageError",
     "client", "content_type_for", "cut_key", "cut_prefix", "delete", "download_to", "ensure_bucket",
-    "ffmpeg_input", "head", "iter_chunks", "local_append", "local_delete", "local_finalize", "local_path",
+    "ffmpeg_input", "head", "iter_chunks", "local_append", "local_delete", "local_finalize",
     "local_sha256", "local_size", "local_truncate", "multipart_abort", "multipart_complete",
     "multipart_part_size", "multipart_part_url", "multipart_parts", "multipart_put_file_part",
     "multipart_start", "open_stream", "original_key", "part_digests", "presigned_get", "put_file",

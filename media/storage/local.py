@@ -5,7 +5,6 @@ import contextlib
 import fcntl
 import os
 from collections.abc import Iterable
-from pathlib import Path
 
 from django.utils.translation import gettext as _
 
@@ -13,12 +12,6 @@ from media.storage.config import local_file
 from media.storage.errors import OffsetMismatch, StorageError, local_errors
 from media.storage.keys import check_key
 from media.storage.streams import hash_stream
-
-
-def local_path(*, key: str) -> Path:
-    """The file behind ``key`` in local storage (for ffmpeg, or to serve it). Local mode only: with S3
-    use ``ffmpeg_input``, ``download_to`` or ``presigned_get``."""
-    return Path(local_file(check_key(key)))
 
 
 def _open_locked(path: str, key: str, flags: int) -> int:

@@ -22,7 +22,6 @@ import datetime as dt
 import fcntl
 import json
 import os
-import platform
 import resource
 import shlex
 import shutil
@@ -39,7 +38,11 @@ BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 sys.path.insert(0, str(ROOT))
 
+import reporting  # noqa: E402  (bench/reporting.py, beside this script)
+
 SECTION = "## Upload (bench/upload.py)"
+INTRO = ("Produced by `bench/upload.py`; re-running it replaces the block below (the current code at run time). "
+         "See bench/README.md for what each line measures.")
 TARGET_RATIO = 0.80
 TARGET_RSS_MB = 64.0
 SERVER_SCRIPT = ROOT / "scripts" / "s3-server.sh"
@@ -436,11 +439,7 @@ def make_video(tmp: Path, size_mb: float) -> tuple[Path, float]:
     return path, time.monotonic() - began
 
 
-def machine_note(load_start, load_end) -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    mem = next((int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                if line.startswith("MemTotal:")), 0)
+def machine_note(load_start) -> str:
     try:
         ceph = subprocess.run(["radosgw", "--version"], capture_output=True, text=True, timeout=30).stdout.split("(")[0].strip()
     except OSError:
@@ -448,11 +447,11 @@ def machine_note(load_start, load_end) -> str:
     import boto3
     import botocore
 
-    return (f"Run: {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z} · nproc {os.cpu_count()} · CPU {cpu} · "
-            f"{mem / 1024 / 1024:.0f} GiB RAM · Python {platform.python_version()} · boto3 {boto3.__version__} / "
-            f"botocore {botocore.__version__} · S3 server: {ceph} (scripts/s3-server.sh, single OSD on 127.0.0.1, "
-            f"same machine) · load average {' '.join(f'{x:.2f}' for x in load_start)} at the start, "
-            f"{' '.join(f'{x:.2f}' for x in load_end)} at the end.")
+    return reporting.machine(
+        f"boto3 {boto3.__version__} / botocore {botocore.__version__}",
+        f"S3 server: {ceph} (scripts/s3-server.sh, single OSD on 127.0.0.1, same machine)",
+        load_start=load_start,
+    )
 
 
 def main():
@@ -490,11 +489,11 @@ def main():
             else:
                 shutil.rmtree(tmp, ignore_errors=True)
     report["whole_run_s"] = time.monotonic() - began
-    report["machine"] = machine_note(load_start, os.getloadavg())
+    report["machine"] = machine_note(load_start)
     text = render(report, args)
     print(text)
     if args.results:
-        write_section(Path(args.results), text)
+        reporting.write_block(Path(args.results), section=SECTION, key="upload", intro=INTRO, block=text)
         print(f"written to {args.results}")
 
 
@@ -777,22 +776,6 @@ def render(r: dict, args) -> str:
               "and stops it again afterwards)."]
     return "\n".join(lines)
 
-
-def write_section(path: Path, block: str) -> None:
-    """Replace this benchmark's section in RESULTS.md (from its heading to the next ``## `` heading),
-    or append it; other sections stay as they are."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
-    intro = ("Produced by `bench/upload.py`; re-running it replaces this section (the current code at run time). "
-             "See bench/README.md for what each line measures.")
-    section = f"{SECTION}\n\n{intro}\n\n{block}\n"
-    if SECTION in text:
-        before, rest = text.split(SECTION, 1)
-        following = rest.find("\n## ")
-        after = rest[following + 1:] if following >= 0 else ""
-        text = before + section + ("\n" + after if after else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -217,8 +217,13 @@ if not re.fullmatch(r"\d+/[smhd][a-z]*", REELWORK_ANON_API_RATE):
 
 # Cuts: the largest upload accepted, and the chunk size the browser sends.
 REELWORK_UPLOAD_MAX_BYTES = env_int("REELWORK_UPLOAD_MAX_BYTES", 50 * 1024**3)
-# What a client sends per request: one local chunk or one S3 part (S3 wants at least 5 MiB).
+# One request's worth: a chunk through the app, or a part straight to the bucket (read by
+# media.storage.upload_chunk_bytes). S3 refuses parts under 5 MiB but the last.
 REELWORK_UPLOAD_CHUNK_BYTES = env_int("REELWORK_UPLOAD_CHUNK_BYTES", 8 * 1024**2)
+if REELWORK_UPLOAD_CHUNK_BYTES < (5 * 1024**2 if REELWORK_S3 else 1):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("REELWORK_UPLOAD_CHUNK_BYTES must be at least 5242880 (5 MiB) with S3, and positive.")
 # Django reads request bodies of chunked uploads itself; allow one chunk plus headroom in memory.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2621440)
 

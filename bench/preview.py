@@ -7,9 +7,7 @@ See bench/README.md ("preview.py") for what each number means.
 """
 
 import argparse
-import datetime as dt
 import os
-import platform
 import resource
 import shutil
 import statistics
@@ -26,9 +24,13 @@ import ffmpeg as ffmpeg_args  # noqa: E402  (ffmpeg-python)
 
 from media import ffmpeg as ff  # noqa: E402
 from media import pipeline as pl  # noqa: E402
+from media import qc_measure as qm  # noqa: E402
+
+import reporting  # noqa: E402  (bench/reporting.py, beside this script)
 
 SECTION = "## Preview pipeline (60 s 1080p25)"
-START, END = "<!-- preview:start -->", "<!-- preview:end -->"
+INTRO = ("Produced by `bench/preview.py`; re-running it replaces the block below (the current code at run time). "
+         "See bench/README.md for what each line measures.")
 TARGETS = {"first_preview_s": 1.5, "qc_overhead_pct": 15.0, "proxy_qc_vs_decode": 2.8, "kitsu_speedup_proxy": 6.0,
            "kitsu_speedup_ready": 100.0}
 LONG = {"timeout": 3600, "stall_timeout": 120}
@@ -65,7 +67,7 @@ def main():
     text = render(report, args)
     print(text)
     if args.results:
-        write_section(Path(args.results), text)
+        reporting.write_block(Path(args.results), section=SECTION, key="preview", intro=INTRO, block=text)
         print(f"written to {args.results}")
 
 
@@ -165,7 +167,8 @@ def bench(tmp: Path, args, runs) -> dict:
     t = time.monotonic()
     package = pl.hls(preview.proxy, tmp / "hls")
     report["hls_s"] = (time.monotonic() - t, len(package.segments))
-    report["load_end"] = os.getloadavg()
+    version = subprocess.run([ff.FFMPEG, "-version"], capture_output=True, text=True).stdout.splitlines()[0]
+    report["machine"] = reporting.machine(version.split(" Copyright")[0], load_start=report["load_start"])
     return report
 
 
@@ -190,13 +193,13 @@ def qc_pass(src, probe, name):
     """One QC filter as its own command: a decode of its own, the same downscale as the one-pass graph."""
     inp = ffmpeg_args.input(str(src))
     if name in ("blackdetect", "freezedetect"):
-        v = inp[str(probe.video_index)].filter("fps", pl.QC_FPS).filter("scale", pl.QC_WIDTH, -2, flags="fast_bilinear")
-        v = v.filter("blackdetect", d=pl.BLACK_MIN, pix_th=0.10) if name == "blackdetect" else \
-            v.filter("freezedetect", n=f"{pl.FREEZE_NOISE_DB}dB", d=pl.FREEZE_MIN)
+        v = inp[str(probe.video_index)].filter("fps", qm.QC_FPS).filter("scale", qm.QC_WIDTH, -2, flags="fast_bilinear")
+        v = v.filter("blackdetect", d=qm.BLACK_MIN, pix_th=0.10) if name == "blackdetect" else \
+            v.filter("freezedetect", n=f"{qm.FREEZE_NOISE_DB}dB", d=qm.FREEZE_MIN)
         return ff.command(ffmpeg_args.output(v, "-", f="null"))
     a = inp[str(probe.audio_index)]
     a = a.filter("ebur128", peak="true") if name == "ebur128" else \
-        a.filter("silencedetect", n=f"{pl.SILENCE_NOISE_DB}dB", d=pl.SILENCE_MIN)
+        a.filter("silencedetect", n=f"{qm.SILENCE_NOISE_DB}dB", d=qm.SILENCE_MIN)
     return ff.command(ffmpeg_args.output(a, "-", f="null"))
 
 
@@ -214,8 +217,8 @@ def naive_command(src, proxy, probe):
            "movflags": "+faststart", "g": 50, **codec},
     )
     qc = ffmpeg_args.output(
-        split[1].filter("blackdetect", d=pl.BLACK_MIN, pix_th=0.10).filter("freezedetect", n="-60dB", d=pl.FREEZE_MIN),
-        audio.filter("ebur128", peak="true").filter("silencedetect", n="-50dB", d=pl.SILENCE_MIN),
+        split[1].filter("blackdetect", d=qm.BLACK_MIN, pix_th=0.10).filter("freezedetect", n="-60dB", d=qm.FREEZE_MIN),
+        audio.filter("ebur128", peak="true").filter("silencedetect", n="-50dB", d=qm.SILENCE_MIN),
         "-", f="null",
     )
     merged = ffmpeg_args.merge_outputs(enc, qc)
@@ -270,9 +273,6 @@ def render(r: dict, args) -> str:
     speed_proxy = kitsu_w / full_w
     speed_ready = kitsu_w / first_wall
     speed_ready_qc = kitsu_w / (first_wall + r["qc_only_s"])
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    version = subprocess.run([ff.FFMPEG, "-version"], capture_output=True, text=True).stdout.splitlines()[0]
     src, px = r["src"], r["proxied"]
 
     def verdict(ok):
@@ -280,9 +280,7 @@ def render(r: dict, args) -> str:
 
     extrapolated = r["kitsu_cut"] < seconds
     lines = [
-        f"Run: {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z} · nproc {os.cpu_count()} · CPU {cpu} · "
-        f"{version.split(' Copyright')[0]} · Python {platform.python_version()} · load average "
-        f"{' '.join(f'{x:.2f}' for x in r['load_start'])} at the start, {' '.join(f'{x:.2f}' for x in r['load_end'])} at the end.",
+        r["machine"],
         "",
         f"Proxy: {pl.PROXY_LONG_SIDE}x{pl.PROXY_SHORT_SIDE} max, x264 `{pl.PROXY_PRESET}` + `{pl.PROXY_X264_PARAMS}`, "
         f"CRF {pl.PROXY_CRF}, keyframe every {pl.PROXY_GOP_SECONDS} s, `{pl.PROXY_SCALE_FLAGS}` scaling; AAC copied when "
@@ -343,21 +341,6 @@ def render(r: dict, args) -> str:
         f"Whole run: {r['whole_run_s']:.0f} s.",
     ]
     return "\n".join(lines)
-
-
-def write_section(path: Path, block: str) -> None:
-    """Replace this benchmark's block in RESULTS.md, or append the section; other sections stay as they are."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
-    body = f"{START}\n{block}\n{END}"
-    if START in text and END in text:
-        before, rest = text.split(START, 1)
-        _old, after = rest.split(END, 1)
-        text = before + body + after
-    else:
-        intro = ("Produced by `bench/preview.py`; re-running it replaces the block below (the current code at run "
-                 "time). See bench/README.md for what each line measures.")
-        text = text.rstrip("\n") + f"\n\n{SECTION}\n\n{intro}\n\n{body}\n"
-    path.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -22,7 +22,6 @@ import datetime as dt
 import fcntl
 import json
 import os
-import platform
 import resource
 import shlex
 import shutil
@@ -39,7 +38,11 @@ BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 sys.path.insert(0, str(ROOT))
 
+import reporting  # noqa: E402  (bench/reporting.py, beside this script)
+
 SECTION = "## Upload (bench/upload.py)"
+INTRO = ("Produced by `bench/upload.py`; re-running it replaces the block below (the current code at run time). "
+         "See bench/README.md for what each line measures.")
 TARGET_RATIO = 0.80
 TARGET_RSS_MB = 64.0
 SERVER_SCRIPT = ROOT / "scripts" / "s3-server.sh"
@@ -134,9 +137,10 @@ def child(spec: dict) -> dict:
         django.setup()
         if mode == "setup":
             return child_setup(spec)
+        from django.conf import settings
         from django.contrib.auth.models import User
 
-        from media import ffmpeg, services, storage
+        from media import ffmpeg, services, storage, uploads, uploads_direct, uploads_local
         from media.models import Upload
         from projects.models import VideoProject
 
@@ -145,11 +149,13 @@ def child(spec: dict) -> dict:
         s3_mode = storage.s3_enabled()
         assert s3_mode == (mode == "s3"), f"storage mode is {'S3' if s3_mode else 'local'} in a {mode} run"
         if s3_mode:
-            storage.client().head_bucket(Bucket=storage._s3_config()["bucket"])
+            storage.client().head_bucket(Bucket=settings.REELWORK_S3["bucket"])
         for module, attribute, label in [
-            (services, "upload_start", "upload_start"), (services, "upload_complete", "upload_complete"),
-            (services, "upload_verify", "upload_verify"), (services, "upload_receive", "upload_receive"),
-            (services, "upload_finish", "upload_finish"), (services, "cut_register_upload", "register"),
+            (uploads, "upload_start", "upload_start"),
+            (uploads_direct, "upload_direct_complete", "upload_direct_complete"),
+            (uploads_direct, "upload_direct_verify", "upload_direct_verify"),
+            (uploads_local, "upload_local_receive", "upload_local_receive"),
+            (uploads_local, "upload_local_finish", "upload_local_finish"), (uploads, "cut_register_upload", "register"),
             (storage, "part_digests", "part_digests"), (storage, "local_sha256", "local_sha256"),
             (storage, "local_finalize", "local_finalize"), (storage, "local_append", "local_append"),
             (ffmpeg, "probe", "ffprobe"),
@@ -165,7 +171,7 @@ def child(spec: dict) -> dict:
                 marks.parts.append((kwargs["part_number"], began, time.monotonic()))
 
         storage.multipart_put_file_part = timed_part
-        result["chunk_size"] = storage.CHUNK_SIZE
+        result["chunk_size"] = storage.upload_chunk_bytes()
         result["workers"] = spec.get("workers")
 
         def run():
@@ -433,11 +439,7 @@ def make_video(tmp: Path, size_mb: float) -> tuple[Path, float]:
     return path, time.monotonic() - began
 
 
-def machine_note(load_start, load_end) -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    mem = next((int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                if line.startswith("MemTotal:")), 0)
+def machine_note(load_start) -> str:
     try:
         ceph = subprocess.run(["radosgw", "--version"], capture_output=True, text=True, timeout=30).stdout.split("(")[0].strip()
     except OSError:
@@ -445,11 +447,11 @@ def machine_note(load_start, load_end) -> str:
     import boto3
     import botocore
 
-    return (f"Run: {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z} · nproc {os.cpu_count()} · CPU {cpu} · "
-            f"{mem / 1024 / 1024:.0f} GiB RAM · Python {platform.python_version()} · boto3 {boto3.__version__} / "
-            f"botocore {botocore.__version__} · S3 server: {ceph} (scripts/s3-server.sh, single OSD on 127.0.0.1, "
-            f"same machine) · load average {' '.join(f'{x:.2f}' for x in load_start)} at the start, "
-            f"{' '.join(f'{x:.2f}' for x in load_end)} at the end.")
+    return reporting.machine(
+        f"boto3 {boto3.__version__} / botocore {botocore.__version__}",
+        f"S3 server: {ceph} (scripts/s3-server.sh, single OSD on 127.0.0.1, same machine)",
+        load_start=load_start,
+    )
 
 
 def main():
@@ -487,11 +489,11 @@ def main():
             else:
                 shutil.rmtree(tmp, ignore_errors=True)
     report["whole_run_s"] = time.monotonic() - began
-    report["machine"] = machine_note(load_start, os.getloadavg())
+    report["machine"] = machine_note(load_start)
     text = render(report, args)
     print(text)
     if args.results:
-        write_section(Path(args.results), text)
+        reporting.write_block(Path(args.results), section=SECTION, key="upload", intro=INTRO, block=text)
         print(f"written to {args.results}")
 
 
@@ -569,7 +571,7 @@ def bench(tmp: Path, args, sweep, server: Server, s3, bucket: str) -> dict:
         show(f"boto3 upload_file, max_concurrency={args.workers}", out["boto3_c"][-1])
         for workers in out["app"]:
             out["app"][workers].append(app("s3", workers))
-            show(f"app cut_import workers={workers}, upload phase", out["app"][workers][-1], ("begin", "upload_complete:end"))
+            show(f"app cut_import workers={workers}, upload phase", out["app"][workers][-1], ("begin", "upload_direct_complete:end"))
             show(f"app cut_import workers={workers}, with verification", out["app"][workers][-1])
     if not args.no_local:
         out["copy"], out["copy_fsync"], out["local"] = [], [], []
@@ -635,7 +637,7 @@ def median(values):
 
 def render(r: dict, args) -> str:
     size = r["size"]
-    up = ("begin", "upload_complete:end")
+    up = ("begin", "upload_direct_complete:end")
 
     def rate(s):
         return size / MB / s
@@ -676,7 +678,7 @@ def render(r: dict, args) -> str:
         f"| boto3 `upload_file`, default `TransferConfig` ({tc['multipart_chunksize'] // 2**20} MiB parts, "
         f"{tc['max_concurrency']} threads), baseline (runs {runs_list(r['boto3'])} s) | {rate(b_s):.0f} MB/s "
         f"({b_s:.2f} s) | | |",
-        f"| app S3 upload phase: `services.cut_import(workers={w})` from the call until `upload_complete` returns "
+        f"| app S3 upload phase: `services.cut_import(workers={w})` from the call until `upload_direct_complete` returns "
         f"(`upload_start` + {a_up.get('parts')} parts of {a_up['chunk_size'] // 2**20} MiB + list parts + complete; runs "
         f"{runs_list(a_runs, *up)} s) | {rate(seconds(a_up, *up)):.0f} MB/s ({seconds(a_up, *up):.2f} s) = "
         f"**{ratio_up:.0%} of boto3** (medians: {ratio_up_med:.0%}) | ≥ {TARGET_RATIO:.0%} of boto3 | "
@@ -697,7 +699,7 @@ def render(r: dict, args) -> str:
             f"| local baseline: `shutil.copyfile` of the same file in the same file system (runs {runs_list(r['copy'])} s) "
             f"| {rate(seconds(c)):.0f} MB/s ({seconds(c):.2f} s) | | |",
             f"| app local chunked: whole `services.cut_import` without S3 (hash pass, {loc['chunk_size'] // 2**20} MiB "
-            f"chunks through `upload_receive`, SHA-256 re-read, ffprobe, fsync + link into place; runs "
+            f"chunks through `upload_local_receive`, SHA-256 re-read, ffprobe, fsync + link into place; runs "
             f"{runs_list(r['local'])} s) | {rate(seconds(loc)):.0f} MB/s ({seconds(loc):.2f} s) = "
             f"{seconds(c) / seconds(loc):.0%} of copyfile, {seconds(cf) / seconds(loc):.0%} of copyfile + fsync "
             f"({rate(seconds(cf)):.0f} MB/s, runs {runs_list(r['copy_fsync'])} s) | (no throughput target) | |",
@@ -735,13 +737,13 @@ def render(r: dict, args) -> str:
     m = a_all["marks"]
     phases = [
         ("upload_start (DB row + create multipart upload)", seconds(a_all, "upload_start:start", "upload_start:end")),
-        (f"{len(parts)} parts, {w} at a time", m["upload_complete:start"] - m["upload_start:end"]),
-        ("upload_complete (list parts, complete multipart, DB)", seconds(a_all, "upload_complete:start", "upload_complete:end")),
-        (f"upload_verify: head + read-back with per-part and whole-file SHA-256 (`storage.part_digests`, one GET, "
+        (f"{len(parts)} parts, {w} at a time", m["upload_direct_complete:start"] - m["upload_start:end"]),
+        ("upload_direct_complete (list parts, complete multipart, DB)", seconds(a_all, "upload_direct_complete:start", "upload_direct_complete:end")),
+        (f"upload_direct_verify: head + read-back with per-part and whole-file SHA-256 (`storage.part_digests`, one GET, "
          f"client CPU {cpu(a_all, 'part_digests:start', 'part_digests:end'):.1f} s)",
          seconds(a_all, "part_digests:start", "part_digests:end")),
-        ("upload_verify: ffprobe (over a presigned URL)", seconds(a_all, "ffprobe:start", "ffprobe:end")),
-        ("upload_verify: register the cut (DB)", seconds(a_all, "register:start", "register:end")),
+        ("upload_direct_verify: ffprobe (over a presigned URL)", seconds(a_all, "ffprobe:start", "ffprobe:end")),
+        ("upload_direct_verify: register the cut (DB)", seconds(a_all, "register:start", "register:end")),
     ]
     lines += ["", f"Phases of the fastest whole `cut_import(workers={w})` run ({seconds(a_all):.2f} s): "
               + "; ".join(f"{label} {s:.2f} s" for label, s in phases)
@@ -752,12 +754,12 @@ def render(r: dict, args) -> str:
         loc = fastest(r["local"])
         lm = loc["marks"]
         lines += ["", f"Phases of the fastest local run ({seconds(loc):.2f} s): hash pass over the file "
-                  f"{lm['upload_start:start'] - lm['begin']:.2f} s; chunks appended through `upload_receive` "
-                  f"{lm['upload_finish:start'] - lm['upload_receive:start']:.2f} s "
-                  f"({rate(lm['upload_finish:start'] - lm['upload_receive:start']):.0f} MB/s), of which "
+                  f"{lm['upload_start:start'] - lm['begin']:.2f} s; chunks appended through `upload_local_receive` "
+                  f"{lm['upload_local_finish:start'] - lm['upload_local_receive:start']:.2f} s "
+                  f"({rate(lm['upload_local_finish:start'] - lm['upload_local_receive:start']):.0f} MB/s), of which "
                   f"{loc['totals']['local_append']:.2f} s inside `storage.local_append` (write + the per-chunk SHA-256 of "
-                  f"`upload_receive`) and {loc['totals']['upload_receive'] - loc['totals']['local_append'] - loc['totals']['upload_finish']:.2f} s in the rest "
-                  "of `upload_receive` (the `received` UPDATE, one SQLite commit per chunk); `upload_finish`: SHA-256 "
+                  f"`upload_local_receive`) and {loc['totals']['upload_local_receive'] - loc['totals']['local_append'] - loc['totals']['upload_local_finish']:.2f} s in the rest "
+                  "of `upload_local_receive` (the `received` UPDATE, one SQLite commit per chunk); `upload_local_finish`: SHA-256 "
                   f"re-read {seconds(loc, 'local_sha256:start', 'local_sha256:end'):.2f} s, ffprobe "
                   f"{seconds(loc, 'ffprobe:start', 'ffprobe:end'):.2f} s, register + fsync + link "
                   f"{seconds(loc, 'register:start', 'register:end'):.2f} s. Reference: `shutil.copyfile` + fsync "
@@ -774,22 +776,6 @@ def render(r: dict, args) -> str:
               "and stops it again afterwards)."]
     return "\n".join(lines)
 
-
-def write_section(path: Path, block: str) -> None:
-    """Replace this benchmark's section in RESULTS.md (from its heading to the next ``## `` heading),
-    or append it; other sections stay as they are."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
-    intro = ("Produced by `bench/upload.py`; re-running it replaces this section (the current code at run time). "
-             "See bench/README.md for what each line measures.")
-    section = f"{SECTION}\n\n{intro}\n\n{block}\n"
-    if SECTION in text:
-        before, rest = text.split(SECTION, 1)
-        following = rest.find("\n## ")
-        after = rest[following + 1:] if following >= 0 else ""
-        text = before + section + ("\n" + after if after else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

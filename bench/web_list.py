@@ -21,10 +21,8 @@ What it does (see bench/README.md):
 """
 
 import argparse
-import datetime as dt
 import http.client
 import os
-import platform
 import re
 import shutil
 import signal
@@ -41,6 +39,8 @@ from urllib.parse import urlparse
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 sys.path.insert(0, str(ROOT))
+
+import reporting  # noqa: E402  (bench/reporting.py, beside this script)
 
 PAGES = [("list", "/projects/"), ("list p50", "/projects/?page=50"), ("dashboard", "/")]
 BASELINE = ("baseline", "/accounts/login/")
@@ -337,27 +337,9 @@ def pct(sorted_values, p):
 
 
 def machine_info(backend_label):
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = ""
-    try:
-        kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
-        mem = f", {kb / 1024 / 1024:.0f} GiB RAM"
-    except (OSError, AttributeError):
-        pass
     import django
 
-    load = " · load average {:.2f} {:.2f} {:.2f} at the end".format(*os.getloadavg())
-    return (
-        f"{dt.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')} · nproc {os.cpu_count()} · CPU {cpu}{mem} · "
-        f"Python {platform.python_version()} · Django {django.get_version()} · {backend_label}{load}"
-    )
+    return reporting.machine(f"Django {django.get_version()}", backend_label)
 
 
 def backend_label():
@@ -381,7 +363,7 @@ def fmt_int(n):
 def report(info, sizes_stats, dash_detail, plans, slowest, load_stats, what, args, seed_log, total_s):
     from django.db import connection
 
-    lines = [f"### {'SQLite' if connection.vendor == 'sqlite' else 'PostgreSQL'}", "", f"Run: {info}.", ""]
+    lines = [f"### {'SQLite' if connection.vendor == 'sqlite' else 'PostgreSQL'}", "", info, ""]
     lines.append("Data: " + "; ".join(seed_log) + ".")
     lines += ["", "**Per request, in-process** (Django test Client, office user, DEBUG=false, median of "
               f"{args.repeats} renders after a warm-up, 3 at 10,000; SQL from CaptureQueriesContext; objects = model instances "
@@ -399,8 +381,7 @@ def report(info, sizes_stats, dash_detail, plans, slowest, load_stats, what, arg
                 f"| {fmt_int(size)} | `{url}` | {s['queries']} | {s['sql_ms']:.1f} | {s['ms']:.1f} | {s['bytes'] / 1024:.0f} | {s['rows']} | {fmt_int(objects)} |"
             )
     lines.append("")
-    first, last = sizes_stats[0], sizes_stats[-1]
-    growth = last[0] / first[0]
+    last = sizes_stats[-1]
     verdict = []
     for label, url in PAGES:
         ok = [(size, stats[label]) for size, stats in sizes_stats if "error" not in stats[label]]
@@ -491,24 +472,7 @@ def report(info, sizes_stats, dash_detail, plans, slowest, load_stats, what, arg
 
 
 SECTION = "## Web: office list and dashboard at 10,000 projects"
-
-
-def write_results(path: Path, vendor: str, body: str):
-    """Replace this backend's block inside the section (create section / file when missing)."""
-    start, end = f"<!-- web_list:{vendor}:start -->", f"<!-- web_list:{vendor}:end -->"
-    block = f"{start}\n{body.rstrip()}\n{end}"
-    text = path.read_text() if path.exists() else "# Benchmark results\n\nWritten by the scripts in bench/ (see bench/README.md).\n"
-    if start in text and end in text:
-        text = text[: text.index(start)] + block + text[text.index(end) + len(end):]
-    elif SECTION in text:
-        # Append the block at the end of our section (before the next "## " heading, if any).
-        at = text.index(SECTION) + len(SECTION)
-        nxt = text.find("\n## ", at)
-        nxt = len(text) if nxt == -1 else nxt
-        text = text[:nxt].rstrip() + "\n\n" + block + "\n" + text[nxt:]
-    else:
-        text = text.rstrip() + f"\n\n{SECTION}\n\nProduced by `bench/web_list.py`; re-running it replaces the block of its database backend.\n\n{block}\n"
-    path.write_text(text if text.endswith("\n") else text + "\n")
+INTRO = "Produced by `bench/web_list.py`; re-running it replaces the block of its database backend."
 
 
 # --- main -----------------------------------------------------------------------------------------
@@ -652,7 +616,8 @@ def run(args, sizes, tmpdir, env, began):
     print()
     print(text)
     if args.results:
-        write_results(Path(args.results), connection.vendor, text)
+        reporting.write_block(Path(args.results), section=SECTION, key=f"web_list:{connection.vendor}", intro=INTRO,
+                              block=text)
         print(f"written to {args.results}")
 
 

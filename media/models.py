@@ -55,7 +55,9 @@ class Upload(models.Model):
 
     @property
     def partial_key(self) -> str:
-        return f"uploads/{self.pk}/data"
+        from media.storage import upload_key
+
+        return upload_key(self.pk)
 
     @property
     def direct(self) -> bool:

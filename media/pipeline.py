@@ -1,4 +1,5 @@
-"""Preview and technical-QC recipes on local files: one input path, one output directory.
+"""Preview recipes on local files (one input path, one output directory) and the x264 tuning of
+the proxy. The QC filters they run are :mod:`media.qc_measure`; what passes is :mod:`media.qc`.
 
 - ``fast_preview`` for browser-ready sources (``Probe.browser_ready``): fast-start remux without
   re-encoding, poster and scrub sprite from keyframes only. Seconds, not minutes.
@@ -6,7 +7,8 @@
   downscaled low-rate copy of the picture, the QC filters (EBU R128 loudness + true peak,
   blackdetect, freezedetect, silencedetect).
 - ``qc_only`` gives browser-ready sources the same QC (one cheap decode, no encode).
-- ``hls`` packages a proxy into fMP4 HLS for screenings, without re-encoding.
+- ``hls`` packages a proxy into fMP4 HLS without re-encoding. Nothing calls it yet: the screening
+  issue will (showings stream HLS); it is kept, and tested, for that.
 
 Video without sound: the proxy is video-only (no invented silent track). The QC report then has
 ``integrated_lufs = true_peak_dbtp = None`` and ``findings()`` says the film has no sound; a fake
@@ -19,7 +21,6 @@ from __future__ import annotations
 
 import math
 import os
-import re
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -29,6 +30,7 @@ from pathlib import Path
 import ffmpeg as ffmpeg_args  # ffmpeg-python: builds the argument lists
 
 from media import ffmpeg as ff
+from media import qc_measure
 from media.ffmpeg import Probe
 from media.qc import QCReport
 from media.subtitles import webvtt_time
@@ -60,13 +62,6 @@ POSTER_AT = 0.10  # of the duration
 SPRITE_COLUMNS = 10
 SPRITE_THUMB_BOX = 160  # thumbs fit a 160x160 box: 160x90 landscape, 90x160 portrait
 SPRITE_MAX_THUMBS = 100
-# QC looks at a small, low-rate copy of the picture: enough to see black and frozen frames, and it
-# keeps QC within a few per cent of the proxy encode (full-size frames cost ~+38 %).
-QC_WIDTH = 320
-QC_FPS = 5
-BLACK_MIN, FREEZE_MIN, SILENCE_MIN = 0.5, 1.0, 1.0  # detection floors (s); findings use Targets
-SILENCE_NOISE_DB = -50
-FREEZE_NOISE_DB = -60
 
 
 @dataclass(frozen=True)
@@ -170,7 +165,7 @@ def proxy_with_qc(
     with _Clock() as clock:
         encoded = ff.run(cmd, timeout=300 + 10 * probe.duration, duration=probe.duration, on_progress=scaled,
                          finish_timeout=120)
-        qc = parse_qc(encoded.stderr, probe)
+        qc = qc_measure.parse(encoded.stderr, probe)
         proxy_probe = ff.probe(proxy)
         (poster, poster_size, r_poster), (sprite, vtt, layout_, r_sprite) = _parallel(
             lambda: _poster(proxy, out_dir, proxy_probe),
@@ -186,7 +181,7 @@ def proxy_command(src, proxy, probe: Probe, *, qc: bool = True) -> list[str]:
     """The ffmpeg command of ``proxy_with_qc``: one decode, split into the encode and (``qc``) the QC.
 
     The picture is split after decoding: one branch is scaled to the proxy size (bilinear) and
-    encoded (PROXY_PRESET + PROXY_X264_PARAMS), the other goes to QC_WIDTH at QC_FPS for
+    encoded (PROXY_PRESET + PROXY_X264_PARAMS), the other goes to ``qc_measure.QC_WIDTH`` at ``QC_FPS`` for
     blackdetect + freezedetect, so QC never touches full-size frames at the full rate. The sound
     goes to ebur128 + silencedetect; the proxy copies an AAC mono/stereo 44.1/48 kHz track as it is
     (``_audio_copyable``), anything else is split off and encoded to AAC. The QC branches end in a
@@ -206,7 +201,7 @@ def proxy_command(src, proxy, probe: Probe, *, qc: bool = True) -> list[str]:
     if qc:
         split = video.split()
         video, v_qc = split[0], split[1]
-        qc_streams.append(_qc_video(v_qc, probe))
+        qc_streams.append(qc_measure.video_filters(v_qc, probe))
     encode_streams = [
         video.filter("scale", width, height, flags=PROXY_SCALE_FLAGS).filter("setsar", 1).filter("format", "yuv420p")
     ]
@@ -220,11 +215,11 @@ def proxy_command(src, proxy, probe: Probe, *, qc: bool = True) -> list[str]:
         copy_audio = _audio_copyable(probe)
         if qc and copy_audio:
             # The proxy takes the source's AAC packets as they are; the sound is decoded for the QC only.
-            qc_streams.append(_qc_audio(audio, probe))
+            qc_streams.append(qc_measure.audio_filters(audio, probe))
         elif qc:
             asplit = audio.asplit()
             audio, a_qc = asplit[0], asplit[1]
-            qc_streams.append(_qc_audio(a_qc, probe))
+            qc_streams.append(qc_measure.audio_filters(a_qc, probe))
         if copy_audio:
             out_kwargs["c:a"] = "copy"
         else:
@@ -250,19 +245,20 @@ def qc_only(src, probe: Probe, on_progress: Callable[[float], None] | None = Non
     ~8 % of an H.264 decode.
     """
     inp = ffmpeg_args.input(str(src), skip_loop_filter="all")
-    streams = [_qc_video(inp[str(probe.video_index)], probe)]
+    streams = [qc_measure.video_filters(inp[str(probe.video_index)], probe)]
     if probe.has_audio:
-        streams.append(_qc_audio(inp[str(probe.audio_index)], probe))
+        streams.append(qc_measure.audio_filters(inp[str(probe.audio_index)], probe))
     cmd = ff.command(ffmpeg_args.output(*streams, "-", f="null"))
     result = ff.run(cmd, timeout=120 + 3 * probe.duration, duration=probe.duration, on_progress=on_progress)
-    return parse_qc(result.stderr, probe)
+    return qc_measure.parse(result.stderr, probe)
 
 
 def hls(proxy_path, out_dir, *, segment_seconds: int = 6) -> HLSPackage:
     """Package a proxy (H.264/AAC MP4) as fMP4 HLS: index.m3u8, init.mp4, seg_00000.m4s, … (stream copy).
 
     Segments are cut at keyframes (every 2 s in our encoded proxies; the source's own in a remux),
-    so they last ``segment_seconds`` or a little more.
+    so they last ``segment_seconds`` or a little more. Not called yet: the screening issue will use
+    it for showings; kept (and tested) until then.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -368,105 +364,6 @@ def _audio_copyable(probe: Probe) -> bool:
     is (``fast_preview`` remuxes the same), so the proxy copies it instead of re-encoding it
     (~1.2 CPU s per minute of stereo, on the main thread of the one pass)."""
     return probe.audio_codec == "aac" and 1 <= probe.audio_channels <= 2 and probe.audio_sample_rate in (44100, 48000)
-
-
-def _qc_video(stream, probe: Probe):
-    width = min(QC_WIDTH, probe.width - probe.width % 2)
-    if probe.fps > QC_FPS:
-        stream = stream.filter("fps", QC_FPS)
-    return (
-        stream.filter("scale", width, -2, flags="fast_bilinear")
-        .filter("format", "yuv420p")
-        .filter("blackdetect", d=BLACK_MIN, pix_th=0.10)
-        .filter("freezedetect", n=f"{FREEZE_NOISE_DB}dB", d=FREEZE_MIN)
-    )
-
-
-def _qc_audio(stream, probe: Probe):
-    kwargs = {"peak": "true"}
-    if probe.audio_channels == 1:
-        kwargs["dualmono"] = "true"  # a mono track plays on both speakers
-    return stream.filter("ebur128", **kwargs).filter("silencedetect", n=f"{SILENCE_NOISE_DB}dB", d=SILENCE_MIN)
-
-
-_BLACK = re.compile(r"black_start:\s*(\S+)\s+black_end:\s*(\S+)")
-_SILENCE_START = re.compile(r"silence_start:\s*(\S+)")
-_SILENCE_END = re.compile(r"silence_end:\s*([-\d.]+)")
-_FREEZE_START = re.compile(r"freeze_start:\s*(\S+)")
-_FREEZE_END = re.compile(r"freeze_end:\s*(\S+)")
-_SUMMARY_I = re.compile(r"^\s*I:\s+(\S+) LUFS", re.M)
-_SUMMARY_LRA = re.compile(r"^\s*LRA:\s+(\S+) LU", re.M)
-_SUMMARY_PEAK = re.compile(r"True peak:\s*\n\s*Peak:\s+(\S+) dBFS")
-
-
-def parse_qc(stderr: str, probe: Probe) -> QCReport:
-    """The QC filters' log lines → QCReport. Segments still open at the end close at the duration."""
-    duration = probe.duration
-    black = [(_num(a), _num(b)) for a, b in _BLACK.findall(stderr)]
-    silence = _pairs(stderr, _SILENCE_START, _SILENCE_END, duration)
-    freeze = _pairs(stderr, _FREEZE_START, _FREEZE_END, duration)
-    # A black stretch is also "frozen"; report it once, as black.
-    freeze = [seg for seg in _subtract(freeze, black) if seg[1] - seg[0] >= FREEZE_MIN]
-    lufs = lra = peak = None
-    summary = stderr.rfind("Summary:")
-    if probe.has_audio and summary >= 0:
-        tail = stderr[summary:]
-        lufs = _finite(_SUMMARY_I.search(tail))
-        lra = _finite(_SUMMARY_LRA.search(tail))
-        peak = _finite(_SUMMARY_PEAK.search(tail))
-    return QCReport(
-        duration=duration, width=probe.width, height=probe.height, fps=probe.fps, has_audio=probe.has_audio,
-        integrated_lufs=lufs, true_peak_dbtp=peak, loudness_range_lu=lra,
-        black=black, silence=silence, freeze=freeze, audio_tracks=probe.audio_tracks,
-    )
-
-
-def _pairs(text: str, start_re, end_re, duration: float) -> list[tuple[float, float]]:
-    events = sorted(
-        [(m.start(), "s", _num(m.group(1))) for m in start_re.finditer(text)]
-        + [(m.start(), "e", _num(m.group(1))) for m in end_re.finditer(text)]
-    )
-    out, start = [], None
-    for _pos, kind, value in events:
-        if kind == "s":
-            start = max(0.0, value)
-        elif start is not None:
-            out.append((round(start, 3), round(value, 3)))
-            start = None
-    if start is not None:
-        out.append((round(start, 3), round(duration, 3)))
-    return out
-
-
-def _subtract(segments, holes):
-    result = []
-    for start, end in segments:
-        pieces = [(start, end)]
-        for h_start, h_end in holes:
-            pieces = [
-                piece
-                for s, e in pieces
-                for piece in ((s, min(e, h_start)), (max(s, h_end), e))
-                if piece[1] - piece[0] > 1e-6
-            ]
-        result += pieces
-    return result
-
-
-def _num(text: str) -> float:
-    value = float(text)
-    return round(value, 3) if math.isfinite(value) else 0.0
-
-
-def _finite(match) -> float | None:
-    if not match:
-        return None
-    try:
-        value = float(match.group(1))
-    except ValueError:
-        return None
-    # ebur128 floors the integrated loudness of silence at −70 LUFS and reports its peak as −inf.
-    return value if math.isfinite(value) else None
 
 
 def _parallel(*jobs):

@@ -14,7 +14,7 @@ from pathlib import Path
 from django.db import transaction
 from django.tasks import task
 
-from media import claims, ffmpeg, pipeline, services, storage
+from media import claims, ffmpeg, pipeline, services, storage, uploads, uploads_direct
 from media.models import Cut, Rendition, Upload
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ def verify_upload(upload_id: str, attempt: int | None = None) -> str:
     upload = Upload.objects.select_related("project", "user").get(pk=upload_id)
     try:
         with claims.lease_kept(lambda: claims.upload_lease_renew(upload_id=upload_id, attempt=attempt)):
-            cut = services.upload_verify(upload=upload)
+            cut = uploads_direct.upload_direct_verify(upload=upload)
     except storage.StorageError as exc:
         log.warning("verifying upload %s (attempt %d): %s", upload_id, attempt, exc.detail)
         return claims.upload_verify_failed(upload_id=upload_id, attempt=attempt, code="storage_unreachable")
@@ -85,7 +85,7 @@ def _process(cut: Cut, attempt: int) -> str:
     with tempfile.TemporaryDirectory(prefix="reelwork-cut-") as tmp:
         out = Path(tmp)
         # The upload check probed the original already; the file has not changed since.
-        probe = ffmpeg.Probe.from_dict(cut.probe) if cut.probe else services.probe_stored(key=cut.original_key, size=cut.size)
+        probe = ffmpeg.Probe.from_dict(cut.probe) if cut.probe else uploads.probe_stored(key=cut.original_key, size=cut.size)
         if probe.browser_ready:
             # The WebVTT index names the sprite relative to itself: both are served side by side.
             previews = pipeline.fast_preview(source, out, probe, sprite_url="sprite.jpg")

@@ -5,8 +5,8 @@ from media import views
 urlpatterns = [
     path("projects/<int:pk>/uploads/", views.upload_start, name="upload-start"),
     path("uploads/<uuid:upload_id>/", views.upload_chunk, name="upload-chunk"),
-    path("uploads/<uuid:upload_id>/part-urls/", views.upload_part_urls, name="upload-part-urls"),
-    path("uploads/<uuid:upload_id>/complete/", views.upload_complete, name="upload-complete"),
+    path("uploads/<uuid:upload_id>/part-urls/", views.upload_direct_part_urls, name="upload-part-urls"),
+    path("uploads/<uuid:upload_id>/complete/", views.upload_direct_complete, name="upload-complete"),
     path("cuts/<int:pk>/", views.cut_detail, name="cut-detail"),
     path("cuts/<int:pk>/status/", views.cut_status, name="cut-status"),
     path("cuts/<int:pk>/files/<str:name>", views.cut_file, name="cut-file"),

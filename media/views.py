@@ -25,7 +25,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from media import access, services, storage
+from media import access, services, storage, uploads, uploads_direct, uploads_local
 from media.models import Rendition, Upload
 from media.serializers import UploadStartSerializer
 from media.subtitles import MAX_BYTES as SUBTITLES_MAX_BYTES
@@ -63,13 +63,13 @@ def _refusal(exc: ActionRefused, **extra):
 def _upload_state(upload: Upload, *, parts: bool = False):
     state = {
         "id": str(upload.pk), "offset": upload.received, "size": upload.size, "status": upload.status,
-        "cut": upload.cut_id, "error": upload.error, "chunk_size": storage.CHUNK_SIZE,
+        "cut": upload.cut_id, "error": upload.error, "chunk_size": storage.upload_chunk_bytes(),
         "mode": "s3" if upload.direct else "local",
     }
     if upload.direct:
         state.update(part_size=upload.part_size, parts_total=upload.parts_total)
         if parts:
-            state["parts"] = services.upload_parts_received(upload=upload)
+            state["parts"] = uploads_direct.upload_direct_parts_received(upload=upload)
     return state
 
 
@@ -79,7 +79,7 @@ def upload_start(request, pk):
     project = project_access.get_project_for_user(request.user, pk)
     try:
         body = jsonbody.validated(UploadStartSerializer, jsonbody.read(request))
-        upload = services.upload_start(project=project, user=request.user, **body)
+        upload = uploads.upload_start(project=project, user=request.user, **body)
     except ActionRefused as exc:
         return _refusal(exc)
     return JsonResponse(_upload_state(upload), status=201)
@@ -103,7 +103,7 @@ def upload_chunk(request, upload_id):
     if total != upload.size or end < start or end - start + 1 != length:
         return JsonResponse({"detail": _("The byte range does not match the declared file.")}, status=400)
     try:
-        upload = services.upload_receive(
+        upload = uploads_local.upload_local_receive(
             upload=upload, offset=start, chunks=_body_chunks(request, length), length=length,
             chunk_sha256=request.headers.get("X-Chunk-SHA256", ""),
         )
@@ -115,14 +115,14 @@ def upload_chunk(request, upload_id):
 
 @require_GET
 @login_required_json
-def upload_part_urls(request, upload_id):
+def upload_direct_part_urls(request, upload_id):
     upload = access.get_upload_for_user(request.user, upload_id)
     try:
         first, count = int(request.GET.get("first", "1")), int(request.GET.get("count", "20"))
     except ValueError:
         return JsonResponse({"detail": _("first and count must be whole numbers.")}, status=400)
     try:
-        urls = services.upload_part_urls(upload=upload, user=request.user, first=first, count=count)
+        urls = uploads_direct.upload_direct_part_urls(upload=upload, user=request.user, first=first, count=count)
     except ActionRefused as exc:
         return _refusal(exc)
     return JsonResponse({"urls": {str(n): url for n, url in urls.items()}},
@@ -131,12 +131,13 @@ def upload_part_urls(request, upload_id):
 
 @require_POST
 @login_required_json
-def upload_complete(request, upload_id):
+def upload_direct_complete(request, upload_id):
     upload = access.get_upload_for_user(request.user, upload_id)
     try:
         body = jsonbody.read(request)
-        upload = services.upload_complete(upload=upload, user=request.user,
-                                          part_sha256=body.get("parts") if isinstance(body, dict) else None)
+        upload = uploads_direct.upload_direct_complete(
+            upload=upload, user=request.user, part_sha256=body.get("parts") if isinstance(body, dict) else None
+        )
     except ActionRefused as exc:
         upload.refresh_from_db()
         return _refusal(exc, **_upload_state(upload))
@@ -147,7 +148,7 @@ def _body_chunks(request, length):
     """Stream the request body in fixed pieces: a chunk of any size never sits whole in memory."""
     remaining = length
     while remaining > 0:
-        piece = request.read(min(storage.CHUNK_SIZE, remaining, 1024 * 1024))
+        piece = request.read(min(storage.upload_chunk_bytes(), remaining, 1024 * 1024))
         if not piece:
             raise Conflict(_("The connection closed before the chunk arrived. Resume the upload."))
         remaining -= len(piece)

@@ -139,20 +139,8 @@ if REELWORK_S3_ENDPOINT_URL:
         "addressing_style": env_str("REELWORK_S3_ADDRESSING_STYLE", "path"),
         "public_endpoint_url": env_str("REELWORK_S3_PUBLIC_ENDPOINT_URL", ""),
     }
-    STORAGES["default"] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": REELWORK_S3["bucket"],
-            "endpoint_url": REELWORK_S3_ENDPOINT_URL,
-            "access_key": REELWORK_S3["access_key"],
-            "secret_key": REELWORK_S3["secret_key"],
-            "region_name": REELWORK_S3["region"],
-            "addressing_style": REELWORK_S3["addressing_style"],
-            "signature_version": "s3v4",
-            "default_acl": None,
-            "file_overwrite": False,
-        },
-    }
+    # Built from REELWORK_S3 by media.storage.config, like the boto3 client: configured once.
+    STORAGES["default"] = {"BACKEND": "media.storage.s3_backend.ReelworkS3Storage"}
 
 # Browsers PUT cut parts straight to the bucket: the site's own origins must be allowed there
 # (manage.py setup_storage writes this into the bucket's CORS rules). Default: the trusted CSRF
@@ -228,6 +216,13 @@ if not re.fullmatch(r"\d+/[smhd][a-z]*", REELWORK_ANON_API_RATE):
 
 # Cuts: the largest upload accepted, and the chunk size the browser sends.
 REELWORK_UPLOAD_MAX_BYTES = env_int("REELWORK_UPLOAD_MAX_BYTES", 50 * 1024**3)
+# One request's worth: a chunk through the app, or a part straight to the bucket (read by
+# media.storage.upload_chunk_bytes). S3 refuses parts under 5 MiB but the last.
+REELWORK_UPLOAD_CHUNK_BYTES = env_int("REELWORK_UPLOAD_CHUNK_BYTES", 8 * 1024**2)
+if REELWORK_UPLOAD_CHUNK_BYTES < (5 * 1024**2 if REELWORK_S3 else 1):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("REELWORK_UPLOAD_CHUNK_BYTES must be at least 5242880 (5 MiB) with S3, and positive.")
 # Django reads request bodies of chunked uploads itself; allow one chunk plus headroom in memory.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2621440)
 

@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 
 from tests.browser.pages import leave, open_project, wait_until
 
-from media import ffmpeg, storage
+from media import ffmpeg
 from media.models import Cut, Rendition, Upload
 from media.tasks import process_cut
 from projects.models import Deliverable, State
@@ -33,9 +33,9 @@ CUT_URL = re.compile(r"/cuts/(\d+)/$")
 
 
 @pytest.fixture
-def storage_dir(storage_dir, monkeypatch):
+def storage_dir(storage_dir, settings):
     """Local storage, and small chunks: upload.js takes the size from the server."""
-    monkeypatch.setattr(storage, "CHUNK_SIZE", CHUNK)
+    settings.REELWORK_UPLOAD_CHUNK_BYTES = CHUNK
     return storage_dir
 
 

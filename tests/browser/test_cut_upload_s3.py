@@ -53,9 +53,9 @@ CUES = [(0.0, 0.5, "党员先锋岗，守护弄堂烟火气"), (0.5, 1.0, "有�
 
 
 @pytest.fixture
-def s3_mode(s3_settings, monkeypatch):  # noqa: F811 (the imported fixture)
+def s3_mode(s3_settings, settings):  # noqa: F811 (the imported fixture)
     """S3 mode with 5 MiB parts: upload.js takes the part size from the server."""
-    monkeypatch.setattr(storage, "CHUNK_SIZE", PART)
+    settings.REELWORK_UPLOAD_CHUNK_BYTES = PART
     return s3_settings
 
 

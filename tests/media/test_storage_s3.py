@@ -295,3 +295,17 @@ def test_half_configured_s3_settings_fail_loudly(settings):
     assert storage.s3_enabled() is False
     with pytest.raises(storage.StorageError):
         storage.multipart_start(key="cuts/1/v1/original/a.mp4", content_type="video/mp4")
+
+
+def test_the_default_storage_reads_the_same_s3_settings_as_the_client(s3_settings, settings):
+    # What Django's own default storage writes (a storyboard frame, say) is in the bucket the
+    # rest of media.storage reads, and from one settings dict: there is no second copy to drift.
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "media.storage.s3_backend.ReelworkS3Storage"}}
+    name = default_storage.save("frames/第1镜.jpg", ContentFile(b"frame"))
+    assert storage.head(key=name)["size"] == 5
+    assert b"".join(storage.iter_chunks(key=name)) == b"frame"
+    storage.delete(key=name)
+    assert not default_storage.exists(name)

@@ -231,3 +231,11 @@ def test_the_upload_cut_command_reports_refused_subtitles_and_keeps_the_cut(prod
     assert Cut.objects.get().subtitles_key == ""
     with pytest.raises(CommandError, match="No such file"):
         call_command("upload_cut", str(production.pk), str(clip), "--user", "office", "--subtitles", str(tmp_path / "none.srt"))
+
+
+def test_the_server_asks_for_chunks_of_the_configured_size(client, production, producer_a, clip, settings):
+    settings.REELWORK_UPLOAD_CHUNK_BYTES = 64 * 1024
+    client.force_login(producer_a)
+    response = start(client, production, clip.read_bytes())
+    assert response.status_code == 201, response.content
+    assert response.json()["chunk_size"] == 64 * 1024

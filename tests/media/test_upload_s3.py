@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from media import ffmpeg, services, storage
+from media import ffmpeg, services, storage, uploads, uploads_local
 from media.models import Cut, Rendition, Upload
 from media.tasks import process_cut, verify_upload
 from projects.models import Deliverable, State, VideoProject
@@ -31,8 +31,8 @@ pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture
-def s3_mode(s3_settings, monkeypatch):
-    monkeypatch.setattr(storage, "CHUNK_SIZE", PART)
+def s3_mode(s3_settings, settings):
+    settings.REELWORK_UPLOAD_CHUNK_BYTES = PART
     return s3_settings
 
 
@@ -289,6 +289,6 @@ def test_setup_storage_lets_the_site_origin_put_parts(s3_settings, settings):
 
 def test_services_refuse_a_direct_upload_to_a_local_chunk(production, producer_a, big_clip):
     data = big_clip.read_bytes()
-    upload = services.upload_start(project=production, user=producer_a, filename="a.mp4", size=len(data), sha256="")
+    upload = uploads.upload_start(project=production, user=producer_a, filename="a.mp4", size=len(data), sha256="")
     with pytest.raises(services.Conflict):
-        services.upload_receive(upload=upload, offset=0, chunks=[b"x"], length=1)
+        uploads_local.upload_local_receive(upload=upload, offset=0, chunks=[b"x"], length=1)

@@ -6,7 +6,7 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from media import services
+from media import uploads
 
 
 class Command(BaseCommand):
@@ -16,5 +16,5 @@ class Command(BaseCommand):
         parser.add_argument("--days", type=int, default=7)
 
     def handle(self, *args, days, **options):
-        count = services.upload_abandon(older_than=timezone.now() - timedelta(days=max(days, 0)))
+        count = uploads.upload_abandon(older_than=timezone.now() - timedelta(days=max(days, 0)))
         self.stdout.write(f"{count} abandoned upload(s) aborted.")

@@ -1,0 +1,61 @@
+"""Bucket setup for deployment (``manage.py setup_storage``) and tests."""
+
+import logging
+from collections.abc import Iterable
+
+from media.storage.config import client, require_s3
+from media.storage.errors import StorageError, s3_errors, status_of
+from media.storage.keys import positive
+
+log = logging.getLogger("media.storage")
+
+
+def ensure_bucket(*, cors_origins: Iterable[str] = (), abandon_after_days: int | None = 7) -> bool:
+    """Create the bucket when missing and allow browsers on ``cors_origins`` to PUT parts and GET
+    files (exposing the ETag header a multipart client needs). For deployment (``manage.py
+    setup_storage``) and tests. With ``abandon_after_days``, a lifecycle rule lets the server drop
+    the parts of multipart uploads nobody finished; returns False when the server refused that
+    rule (``manage.py cleanup_uploads`` does the same job from our side)."""
+    from botocore.exceptions import ClientError
+
+    cfg = require_s3()
+    s3 = client()
+    with s3_errors("create_bucket", cfg["bucket"]):
+        try:
+            s3.head_bucket(Bucket=cfg["bucket"])
+        except ClientError as exc:
+            if status_of(exc) != 404:
+                raise
+            s3.create_bucket(Bucket=cfg["bucket"])
+        origins = list(cors_origins)
+        if origins:
+            s3.put_bucket_cors(
+                Bucket=cfg["bucket"],
+                CORSConfiguration={
+                    "CORSRules": [
+                        {
+                            "AllowedOrigins": origins,
+                            "AllowedMethods": ["GET", "HEAD", "PUT"],
+                            "AllowedHeaders": ["*"],
+                            "ExposeHeaders": ["ETag", "Content-Length", "Content-Range"],
+                            "MaxAgeSeconds": 3600,
+                        }
+                    ]
+                },
+            )
+    if not abandon_after_days:
+        return True
+    try:
+        with s3_errors("put_bucket_lifecycle_configuration", cfg["bucket"]):
+            s3.put_bucket_lifecycle_configuration(
+                Bucket=cfg["bucket"],
+                LifecycleConfiguration={"Rules": [{
+                    "ID": "reelwork-abandoned-uploads", "Status": "Enabled", "Filter": {"Prefix": ""},
+                    "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": positive(abandon_after_days, "days")},
+                }]},
+            )
+    except StorageError as exc:
+        log.warning("the S3 server refused the lifecycle rule for abandoned uploads: %s", exc.detail)
+        return False
+    return True
+

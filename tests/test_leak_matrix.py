@@ -26,7 +26,7 @@ from media import storage
 from media.models import Rendition, Upload
 from projects import services
 from projects.models import State
-from tests.conftest import pass_all, processed_cut
+from tests.support.factories import pass_all, processed_cut
 
 TITLE = "绝密片名甲乙丙"
 SECRET = b"SECRET-FILE-BYTES-" * 8

@@ -10,14 +10,9 @@ from media.models import Cut
 from media.qc import QCReport, Targets
 from projects import services
 from projects.models import Deliverable, State
-from tests.conftest import processed_cut
+from tests.support.factories import processed_cut, qc_report
 
 pytestmark = pytest.mark.usefixtures("english")
-
-
-def report(width=1920, height=1080, fps=25.0, duration=600.0) -> QCReport:
-    return QCReport(duration=duration, width=width, height=height, fps=fps, has_audio=True, integrated_lufs=-24.0,
-                    true_peak_dbtp=-3.0, loudness_range_lu=5.0, black=[(10.0, 10.5)], silence=[], freeze=[])
 
 
 def codes(qc: QCReport, targets: Targets) -> dict:
@@ -26,23 +21,23 @@ def codes(qc: QCReport, targets: Targets) -> dict:
 
 def test_the_frame_rate_must_match_the_spec():
     spec25 = Targets(min_resolution=(1920, 1080), fps=25.0)
-    assert codes(report(fps=25.0), spec25) == {}
-    assert codes(report(fps=29.97), spec25) == {"fps": "The frame rate is 29.97 fps; the project's spec is 25 fps."}
-    assert "fps" in codes(report(fps=50.0), spec25)
+    assert codes(qc_report(fps=25.0), spec25) == {}
+    assert codes(qc_report(fps=29.97), spec25) == {"fps": "The frame rate is 29.97 fps; the project's spec is 25 fps."}
+    assert "fps" in codes(qc_report(fps=50.0), spec25)
     # NTSC rates meet their whole-number spec.
-    assert codes(report(fps=29.97), Targets(min_resolution=(1920, 1080), fps=30.0)) == {}
-    assert codes(report(fps=23.976), Targets(min_resolution=(1920, 1080), fps=24.0)) == {}
+    assert codes(qc_report(fps=29.97), Targets(min_resolution=(1920, 1080), fps=30.0)) == {}
+    assert codes(qc_report(fps=23.976), Targets(min_resolution=(1920, 1080), fps=24.0)) == {}
 
 
 def test_the_picture_must_be_at_least_the_spec_in_either_orientation():
     spec = Targets(min_resolution=(1920, 1080), fps=25.0)
-    assert codes(report(1280, 720), spec) == {"resolution": "The picture is 1280×720; at least 1920×1080 is required."}
-    assert codes(report(1080, 1920), spec) == {}  # a vertical film for phones
-    assert codes(report(3840, 2160), spec) == {}
+    assert codes(qc_report(1280, 720), spec) == {"resolution": "The picture is 1280×720; at least 1920×1080 is required."}
+    assert codes(qc_report(1080, 1920), spec) == {}  # a vertical film for phones
+    assert codes(qc_report(3840, 2160), spec) == {}
 
 
 def test_a_stored_report_reads_back_the_same():
-    original = report()
+    original = qc_report(black=[(10.0, 10.5)])
     again = QCReport.from_dict(original.as_dict())
     assert again == original and again.black == [(10.0, 10.5)]
 
@@ -54,7 +49,7 @@ def draft_cut(make_project, producer_a):
                                             note="v1", from_upload=True)
     cut = processed_cut(deliverable)
     minutes = (project.genre.target_minutes_min + project.genre.target_minutes_max) / 2
-    Cut.objects.filter(pk=cut.pk).update(qc={"report": report(1280, 720, duration=minutes * 60).as_dict(), "findings": []})
+    Cut.objects.filter(pk=cut.pk).update(qc={"report": qc_report(1280, 720, duration=minutes * 60).as_dict(), "findings": []})
     return project, Cut.objects.get(pk=cut.pk)
 
 

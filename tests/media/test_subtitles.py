@@ -10,7 +10,7 @@ from django.urls import reverse
 from media import storage, subtitles
 from media.models import Cut
 from projects.models import Deliverable, State
-from tests.conftest import processed_cut
+from tests.support.factories import processed_cut
 
 pytestmark = pytest.mark.usefixtures("english")
 

@@ -2,8 +2,6 @@
 processing task run in-process. Bad input gets a 4xx with a message and leaves nothing behind."""
 
 import hashlib
-import subprocess
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -12,16 +10,8 @@ from django.urls import reverse
 from media.models import Cut, Rendition, Upload
 from media.tasks import process_cut
 from projects.models import Deliverable, State, VideoProject
-
-
-def make_clip(path: Path, *, seconds=2, size="320x240", audio=True, extra=()) -> Path:
-    inputs = ["-f", "lavfi", "-i", f"testsrc2=d={seconds}:s={size}:r=25"]
-    if audio:
-        inputs += ["-f", "lavfi", "-i", f"sine=f=440:d={seconds}"]
-    codecs = ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"] + (["-c:a", "aac"] if audio else [])
-    subprocess.run(["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *inputs, *codecs, *extra, "-shortest", str(path)],
-                   check=True, timeout=60, stdin=subprocess.DEVNULL)
-    return path
+from tests.support.clips import make_audio, make_clip
+from tests.support.http import get_range, post_json
 
 
 @pytest.fixture
@@ -36,7 +26,7 @@ def production(make_project, storage_dir):
 
 def start(client, project, data: bytes, name="clip.mp4", sha=None, **extra):
     body = {"filename": name, "size": len(data), "sha256": hashlib.sha256(data).hexdigest() if sha is None else sha, **extra}
-    return client.post(reverse("upload-start", args=[project.pk]), body, content_type="application/json")
+    return post_json(client, reverse("upload-start", args=[project.pk]), body)
 
 
 def put(client, upload_id, data: bytes, offset: int, total: int, digest=None):
@@ -81,7 +71,7 @@ def test_a_chunked_upload_becomes_a_processed_cut(client, production, producer_a
     assert process_cut.call(cut.pk) == "skipped"
     page = client.get(reverse("cut-detail", args=[cut.pk]))
     assert page.status_code == 200 and 'id="player"' in page.content.decode()
-    ranged = client.get(reverse("cut-file", args=[cut.pk, "proxy.mp4"]), headers={"Range": "bytes=0-99"})
+    ranged = get_range(client, reverse("cut-file", args=[cut.pk, "proxy.mp4"]), 0, 99)
     assert ranged.status_code == 206 and ranged["Content-Range"].startswith("bytes 0-99/")
     assert len(b"".join(ranged.streaming_content)) == 100
 
@@ -143,12 +133,6 @@ def _bad_files(tmp_path):
         "truncated mp4": clip[: len(clip) // 2],
         "audio only": make_audio(tmp_path / "a.m4a").read_bytes(),
     }
-
-
-def make_audio(path):
-    subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "sine=d=2", "-c:a", "aac", str(path)],
-                   check=True, timeout=60, stdin=subprocess.DEVNULL)
-    return path
 
 
 @pytest.mark.parametrize("kind", ["pdf renamed", "truncated mp4", "audio only"])

@@ -11,9 +11,9 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from projects.models import State
-from tests.projects.test_api_access_matrix import ROLE_FIXTURE, build, snapshot  # noqa: F401  (build: fixture)
+from tests.support.http import EN
+from tests.support.matrix import ROLE_FIXTURE, snapshot
 
-EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 PLAN = "Only the education office plans projects."
 REVIEW = "Only the education office signs stage reviews."
 

@@ -14,7 +14,7 @@ from projects import services
 from projects.models import Deliverable, Shot, State, Topic, VideoProject
 from studio import limits
 from studio.errors import Conflict
-from tests.conftest import pass_all, submit_version
+from tests.support.factories import pass_all, submit_version
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from django.utils import timezone
 from projects import services
 from projects.models import Origin, State, Topic, VideoProject
 from studio.errors import Conflict, Forbidden, Invalid
-from tests.conftest import track
+from tests.support.factories import track
 
 
 def pitch(user, call, unit, genre, title, code="project"):

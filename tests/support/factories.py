@@ -2,6 +2,8 @@
 along the happy path, a cut as the media pipeline leaves it, a QC report. The fixtures that use them
 (the role fixtures, ``make_project``) stay in ``tests/conftest.py``."""
 
+import io
+
 from django.contrib.auth.models import Group, User
 
 from projects import services
@@ -69,6 +71,15 @@ def processed_cut(deliverable, *, qc_passed=True):
         deliverable=deliverable, original_key=f"cuts/{deliverable.project_id}/v{deliverable.version}/original/cut.mp4",
         original_name="cut.mp4", size=1, sha256="0" * 64, status=Cut.Status.READY, progress=1.0, qc_passed=qc_passed,
     )
+
+
+def png_bytes(width, height) -> bytes:
+    """A red picture, as a storyboard frame."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), "red").save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def qc_report(width=1920, height=1080, **changes):

@@ -11,7 +11,7 @@ from media.models import Cut, Rendition, Upload
 from media.tasks import process_cut
 from projects.models import Deliverable, State, VideoProject
 from tests.support.clips import make_audio, make_clip
-from tests.support.http import get_range, post_json
+from tests.support.http import assert_not_found, assert_refused, get_range, post_json
 
 
 @pytest.fixture
@@ -150,18 +150,18 @@ def test_a_file_that_is_not_a_playable_video_is_refused_with_a_message(client, p
 def test_bad_declarations_are_refused(client, production, producer_a, clip, settings):
     client.force_login(producer_a)
     data = clip.read_bytes()
-    assert start(client, production, b"").status_code == 400  # zero bytes
-    assert start(client, production, data, sha="xyz").status_code == 400
+    assert_refused(start(client, production, b""), 400, "The file is empty.")
+    assert_refused(start(client, production, data, sha="xyz"), 400, "The checksum must be a SHA-256 in hexadecimal (64 characters).")
     settings.REELWORK_UPLOAD_MAX_BYTES = len(data) - 1
     over = start(client, production, data)
     assert over.status_code == 400 and over.json()["detail"]
     settings.REELWORK_UPLOAD_MAX_BYTES = 10**12
     # Declared smaller than what is sent: the extra bytes are refused.
-    upload_id = client.post(reverse("upload-start", args=[production.pk]),
-                            {"filename": "a.mp4", "size": 10, "sha256": ""}, content_type="application/json").json()["id"]
+    upload_id = post_json(client, reverse("upload-start", args=[production.pk]), {"filename": "a.mp4", "size": 10, "sha256": ""}).json()["id"]
     response = client.generic("PUT", reverse("upload-chunk", args=[upload_id]), data[:20],
                               headers={"Content-Range": "bytes 0-19/10"})
-    assert response.status_code == 400
+    assert_refused(response, 400, "More bytes than the declared size of 10: the file is not the one declared.")
+    assert response.json()["offset"] == 0
     nothing_changed(production)
 
 
@@ -179,15 +179,15 @@ def test_uploads_are_refused_in_the_wrong_state_or_unit(client, make_project, pr
     data = clip.read_bytes()
     script = make_project(State.SCRIPT, title="还在写脚本")
     client.force_login(producer_a)
-    assert start(client, script, data).status_code == 409
+    assert_refused(start(client, script, data), 409, "Cuts are uploaded while the project is in production; it is in “Script”.")
     production = make_project(State.PRODUCTION, title="拍摄中")
     client.force_login(producer_b)
-    assert start(client, production, data).status_code == 404
+    assert_not_found(start(client, production, data))
     # Someone else's upload id is not found either.
     client.force_login(producer_a)
     upload_id = start(client, production, data).json()["id"]
     client.force_login(producer_b)
-    assert put(client, upload_id, data, 0, len(data)).status_code == 404
+    assert_not_found(put(client, upload_id, data, 0, len(data)))
     assert not Cut.objects.exists()
 
 

@@ -49,6 +49,12 @@ def assert_refused(response, status=400, message=None):
     return said
 
 
+def assert_not_found(response):
+    """The site's "Not Found" page: nothing says whether the object exists."""
+    assert response.status_code == 404, response.content[:500]
+    assert "Not Found" in response.content.decode()
+
+
 def http_request(method: str, url: str, data: bytes | None = None, headers: dict | None = None):
     """(status, headers, body) of one plain HTTP request, as a browser or ffmpeg would send it."""
     request = urllib.request.Request(url, data=data, method=method, headers=headers or {})

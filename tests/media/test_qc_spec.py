@@ -101,12 +101,13 @@ def test_the_office_sets_the_spec_on_the_plan_page_and_through_the_api(client, d
     # A value outside the choices is refused and changes nothing.
     response = client.post(reverse("project-plan", args=[project.pk]), {**data, "spec_fps": "29"})
     assert response.status_code == 400
+    assert "Select a valid choice. 29 is not one of the available choices." in response.content.decode()
     api = reverse("api-project-plan", args=[project.pk])
     body = {"genre": project.genre.code, "track": project.track.code, "origin": project.origin,
             "deadline": project.deadline.isoformat(), "spec_resolution": "1920x1080", "spec_fps": 25}
     response = client.post(api, body, content_type="application/json")
     assert response.status_code == 200 and response.json()["spec_fps"] == 25
     response = client.post(api, {**body, "spec_resolution": "640x480"}, content_type="application/json")
-    assert response.status_code == 400
+    assert (response.status_code, response.json()) == (400, {"spec_resolution": ['"640x480" is not a valid choice.']})
     project.refresh_from_db()
     assert (project.spec_resolution, project.spec_fps) == ("1920x1080", 25)

@@ -33,6 +33,7 @@ from projects.api import urls as api_urls
 from projects.models import ChecklistItem, Origin, State
 from tests.support import matrix
 from tests.support.factories import track
+from tests.support.http import messages
 from tests.support.matrix import ROLES, row, snapshot
 
 # --- the expected statuses ------------------------------------------------------------------------
@@ -358,7 +359,9 @@ def test_api_access_matrix(request, build, name, role):
     else:
         req.on_success(before, after, ctx)
     if response.status_code >= 400 and req.url != "api-schema":
-        assert "detail" in response.data or response.status_code == 400, response.data
+        # A refusal says why: {"detail": "…"}, or the serializer's words per field.
+        said = messages(response)
+        assert said and all(isinstance(m, str) and m.strip() for m in said), response.data
 
 
 # --- what a list shows ------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import pytest
 from django.urls import reverse
 
 from projects.models import State
+from tests.support.http import alerts, assert_not_found
 from tests.support.matrix import ROLES, cases, client_for, row, snapshot
 
 LOGIN = "login"
@@ -93,8 +94,12 @@ def assert_answer(response, expected, project):
         assert response.status_code == 302 and response.url.startswith(reverse("login") + "?next="), response
     elif expected == DETAIL:
         assert response.status_code == 302 and response.url == reverse("project-detail", args=[project.pk]), response
+    elif expected == 404:
+        assert_not_found(response)
     else:
         assert response.status_code == expected, response.status_code
+        if expected >= 400:  # the page says why, in words
+            assert [text for text in alerts(response) if text.strip()], response.content.decode()[:1000]
 
 
 def test_tables_cover_each_other():

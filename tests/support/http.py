@@ -2,6 +2,8 @@
 signed in as someone, plain HTTP as a browser sends it (presigned S3 URLs), and the check that a
 refusal carries words a user can act on."""
 
+import html
+import re
 import urllib.error
 import urllib.request
 
@@ -47,6 +49,11 @@ def assert_refused(response, status=400, message=None):
     if message is not None:
         assert message in said, said
     return said
+
+
+def alerts(response) -> list[str]:
+    """The texts a page shows in its alerts (the messages a refusal or a save leaves)."""
+    return [html.unescape(text) for text in re.findall(r'role="alert"[^>]*>(.*?)</', response.content.decode(), re.S)]
 
 
 def assert_not_found(response):

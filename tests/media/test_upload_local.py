@@ -15,8 +15,8 @@ from tests.support.http import assert_not_found, assert_refused, get_range, post
 
 
 @pytest.fixture
-def clip(tmp_path):
-    return make_clip(tmp_path / "clip.mp4")
+def clip(clips):
+    return clips.short()
 
 
 @pytest.fixture

@@ -221,6 +221,11 @@ class Clips:
         require_encoder("libx264")
         return self._once(f"sized-{size}.mp4", lambda p: ffmpeg(*_picture(size, duration), *H264, p))
 
+    def short(self):
+        """``make_clip``'s 2 s H.264 + AAC at 320x240: the upload tests' everyday cut."""
+        require_encoder("libx264")
+        return self._once("short.mp4", make_clip)
+
     def incompressible(self):
         """A playable 1 s 640x360 clip of a little over two 5 MiB parts (lossless noise does not
         compress): the smallest that S3 takes in three parts."""

@@ -10,7 +10,14 @@ from PIL import Image
 from media import ffmpeg as ff
 from media import pipeline
 from media.qc import QCReport, Targets
-from tests.support.clips import BLACK, DEFECT_DURATION, FREEZE, SILENCE, ffprobe_streams, top_level_boxes
+from tests.support.clips import (
+    BLACK,
+    DEFECT_DURATION,
+    FREEZE,
+    SILENCE,
+    ffprobe_streams,
+    top_level_boxes,
+)
 from tests.support.factories import qc_report
 
 # The test clips are small and quiet; judge only what each test is about.

@@ -24,6 +24,7 @@ from projects.models import State
 from tests.support import ROOT
 from tests.support.clips import make_mpeg4_clip
 
+
 @pytest.fixture
 def production(make_project, storage_dir):
     return make_project(State.PRODUCTION)

@@ -10,7 +10,7 @@ from media.models import Cut
 from media.qc import QCReport, Targets
 from projects import services
 from projects.models import Deliverable, State
-from tests.support.factories import processed_cut, qc_report
+from tests.support.factories import measured_draft_cut, qc_report
 
 pytestmark = pytest.mark.usefixtures("english")
 
@@ -45,12 +45,7 @@ def test_a_stored_report_reads_back_the_same():
 @pytest.fixture
 def draft_cut(make_project, producer_a):
     project = make_project(State.PRODUCTION)
-    deliverable = services.deliverable_save(project=project, user=producer_a, kind="cut", base_version=0,
-                                            note="v1", from_upload=True)
-    cut = processed_cut(deliverable)
-    minutes = (project.genre.target_minutes_min + project.genre.target_minutes_max) / 2
-    Cut.objects.filter(pk=cut.pk).update(qc={"report": qc_report(1280, 720, duration=minutes * 60).as_dict(), "findings": []})
-    return project, Cut.objects.get(pk=cut.pk)
+    return project, measured_draft_cut(project, producer_a, 1280, 720)
 
 
 def plan(project, office, **spec):

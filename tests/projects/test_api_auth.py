@@ -18,7 +18,6 @@ from projects.models import State
 from tests.support.http import EN, signed_in
 
 
-
 @pytest.fixture
 def project(make_project):
     return make_project(State.SCRIPT)

@@ -73,6 +73,19 @@ def processed_cut(deliverable, *, qc_passed=True):
     )
 
 
+def measured_draft_cut(project, producer, width, height):
+    """Version 1 of the project's cut, a draft whose stored QC measures are a clean film of the
+    genre's length at ``width``×``height`` (for re-judging it when the spec changes)."""
+    from media.models import Cut
+
+    deliverable = services.deliverable_save(project=project, user=producer, kind="cut", base_version=0,
+                                            note="v1", from_upload=True)
+    cut = processed_cut(deliverable)
+    minutes = (project.genre.target_minutes_min + project.genre.target_minutes_max) / 2
+    Cut.objects.filter(pk=cut.pk).update(qc={"report": qc_report(width, height, duration=minutes * 60).as_dict(), "findings": []})
+    return Cut.objects.get(pk=cut.pk)
+
+
 def png_bytes(width, height) -> bytes:
     """A red picture, as a storyboard frame."""
     from PIL import Image

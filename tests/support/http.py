@@ -53,7 +53,7 @@ def assert_refused(response, status=400, message=None):
 
 def alerts(response) -> list[str]:
     """The texts a page shows in its alerts (the messages a refusal or a save leaves)."""
-    return [html.unescape(text) for text in re.findall(r'role="alert"[^>]*>(.*?)</', response.content.decode(), re.S)]
+    return [html.unescape(text) for text in re.findall(r'role="alert"[^>]*>(.*?)</', response.content.decode(), re.DOTALL)]
 
 
 def assert_not_found(response):

@@ -10,7 +10,16 @@ from django.test import Client
 from django.utils import timezone
 
 from projects import services
-from projects.models import Deliverable, Origin, ProjectTransition, StageReview, State, Topic, TopicCall, VideoProject
+from projects.models import (
+    Deliverable,
+    Origin,
+    ProjectTransition,
+    StageReview,
+    State,
+    Topic,
+    TopicCall,
+    VideoProject,
+)
 from tests.support.factories import processed_cut
 
 ROLES = ["office", "own", "other", "panelist", "organiser", "anon"]

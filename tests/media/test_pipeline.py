@@ -156,9 +156,9 @@ def test_a_film_without_sound_gets_a_video_only_proxy_and_no_loudness(clips, tmp
     streams, _ = _streams(preview.proxy)
     assert set(streams) == {"video"}
     assert qc.integrated_lufs is None and qc.true_peak_dbtp is None and not qc.has_audio
-    with translation.override("en"):
+    with translation.override("en"):  # a finding's message is rendered when read
         [finding] = [f for f in qc.findings(LENIENT) if f.code == "no_audio"]
-    assert finding.severity == "warn" and "no sound" in finding.message
+        assert finding.severity == "warn" and "no sound" in finding.message
     assert pipeline.qc_only(src, probe).integrated_lufs is None
 
 

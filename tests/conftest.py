@@ -2,20 +2,24 @@
 
 Role fixtures: ``office``, ``producer_a`` (unit A), ``producer_b`` (unit B), ``panelist``,
 ``organiser``, ``outsider`` (an account with no role). ``make_project`` walks a fresh project
-through the real services to any workflow state.
+through the real services to any workflow state. The plain helpers behind them, and the rest of
+what tests share, are in ``tests/support``; the S3 and clip fixtures come in as plugins.
 """
 
 import datetime as dt
 
 import pytest
-from django.contrib.auth.models import Group, User
-from django.utils import timezone
 
-from projects import services
-from projects.models import ChecklistItem, Genre, Membership, Origin, State, TopicCall, Track, Unit
+# Before the imports below: the helpers' asserts explain themselves like a test's own.
+pytest.register_assert_rewrite("tests.support")
 
-WALK = [State.SCRIPT, State.STORYBOARD, State.PRODUCTION, State.PANEL_REVIEW, State.APPROVED, State.SCREENING, State.ARCHIVED]
+from django.utils import timezone  # noqa: E402
 
+from projects import services  # noqa: E402
+from projects.models import Genre, Origin, State, TopicCall, Unit  # noqa: E402
+from tests.support.factories import advance, make_user, track  # noqa: E402
+
+pytest_plugins = ["tests.support.s3", "tests.support.clips"]
 
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
@@ -30,20 +34,6 @@ def own_cache(settings, request):
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": request.node.nodeid}}
 
 
-def _user(username, *groups, units=()):
-    if not Group.objects.exists():
-        from django.apps import apps
-
-        from projects import reference_data
-
-        reference_data.load(apps)
-    user = User.objects.create_user(username=username, password="pw-" + username)
-    user.groups.set(Group.objects.filter(name__in=groups))
-    for unit in units:
-        Membership.objects.create(user=user, unit=unit)
-    return user
-
-
 @pytest.fixture
 def unit_a(db):
     return Unit.objects.create(name="华山街道", code="huashan")
@@ -56,32 +46,32 @@ def unit_b(db):
 
 @pytest.fixture
 def office(db):
-    return _user("office", "office")
+    return make_user("office", "office")
 
 
 @pytest.fixture
 def producer_a(unit_a):
-    return _user("producer_a", "producer", units=[unit_a])
+    return make_user("producer_a", "producer", units=[unit_a])
 
 
 @pytest.fixture
 def producer_b(unit_b):
-    return _user("producer_b", "producer", units=[unit_b])
+    return make_user("producer_b", "producer", units=[unit_b])
 
 
 @pytest.fixture
 def panelist(db):
-    return _user("panelist", "panelist")
+    return make_user("panelist", "panelist")
 
 
 @pytest.fixture
 def organiser(db):
-    return _user("organiser", "organiser")
+    return make_user("organiser", "organiser")
 
 
 @pytest.fixture
 def outsider(db):
-    return _user("outsider")
+    return make_user("outsider")
 
 
 @pytest.fixture
@@ -107,14 +97,6 @@ def call(reference_data):
 @pytest.fixture
 def genre(reference_data):
     return Genre.objects.get(code="exemplary")
-
-
-def track(code):
-    return Track.objects.get(code=code)
-
-
-def pass_all(stage):
-    return {item.pk: (True, "") for item in ChecklistItem.objects.filter(stage=stage, active=True)}
 
 
 @pytest.fixture
@@ -146,46 +128,6 @@ def make_project(call, genre, office, producer_a, unit_a, organiser):
         return project
 
     return make
-
-
-def advance(project, producer, office, organiser):
-    """One step forward along the happy path, through the same services the pages use."""
-    state = project.state
-    kind = {State.SCRIPT: "script", State.STORYBOARD: "storyboard", State.PRODUCTION: "cut"}.get(state)
-    if kind:
-        submit_version(project, producer, kind)
-        if kind == "cut":
-            return
-    if project.state in (State.SCRIPT, State.STORYBOARD, State.PANEL_REVIEW):
-        services.stage_review_record(project=project, user=office, decision="advance", results=pass_all(project.state), comment="")
-    elif state == State.APPROVED:
-        services.project_fire(project=project, user=organiser, name="start_screening")
-    elif state == State.SCREENING:
-        services.project_fire(project=project, user=organiser, name="archive")
-
-
-def submit_version(project, producer, kind):
-    latest = project.deliverables.filter(kind=kind).order_by("-version").first()
-    saved = services.deliverable_save(
-        project=project, user=producer, kind=kind, base_version=latest.version if latest else 0,
-        script="开场：清晨的社区。", narration="在华山街道……", note="初稿",
-        shots=[{"number": 1, "picture": "街道全景", "camera_movement": "航拍", "duration_seconds": 8}],
-        from_upload=kind == "cut",
-    )
-    if kind == "cut":
-        processed_cut(saved)
-    return services.deliverable_submit(project=project, user=producer, kind=kind)
-
-
-def processed_cut(deliverable, *, qc_passed=True):
-    """A cut row as the media pipeline leaves it, for tests about the workflow around cuts; the
-    pipeline itself runs for real in tests/media."""
-    from media.models import Cut
-
-    return Cut.objects.create(
-        deliverable=deliverable, original_key=f"cuts/{deliverable.project_id}/v{deliverable.version}/original/cut.mp4",
-        original_name="cut.mp4", size=1, sha256="0" * 64, status=Cut.Status.READY, progress=1.0, qc_passed=qc_passed,
-    )
 
 
 @pytest.fixture

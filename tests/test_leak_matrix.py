@@ -13,25 +13,21 @@ the URLs loaded afresh, as ``./run`` runs: none may answer with the file.
 """
 
 import importlib
-import io
 
 import pytest
 from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from django.urls import clear_url_caches, get_resolver, reverse
-from PIL import Image
 
 from media import storage
 from media.models import Rendition, Upload
 from projects import services
 from projects.models import State
-from tests.conftest import pass_all, processed_cut
+from tests.support.factories import pass_all, png_bytes, processed_cut
+from tests.support.matrix import ROLES, client_for
 
 TITLE = "绝密片名甲乙丙"
 SECRET = b"SECRET-FILE-BYTES-" * 8
-ROLES = {"office": "office", "own": "producer_a", "other": "producer_b", "panelist": "panelist",
-         "organiser": "organiser", "anon": None}
 FILM = {"office", "own"}  # who may see unit A's film in production
 SIGNED_IN = set(ROLES) - {"anon"}
 PRODUCERS = {"office", "own", "other"}
@@ -116,9 +112,7 @@ class World:
 
 
 def _png() -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (8, 8), "red").save(buffer, format="PNG")
-    return buffer.getvalue() + SECRET  # a PNG reader stops at IEND; the marker rides along
+    return png_bytes(8, 8) + SECRET  # a PNG reader stops at IEND; the marker rides along
 
 
 @pytest.fixture
@@ -163,13 +157,6 @@ def every_row():
     return rows
 
 
-def client_for(role, request):
-    client = Client()
-    if ROLES[role]:
-        client.force_login(request.getfixturevalue(ROLES[role]))
-    return client
-
-
 def body_of(response) -> bytes:
     return b"".join(response.streaming_content) if response.streaming else response.content
 
@@ -180,9 +167,9 @@ def assert_reveals_nothing(response, what):
     assert SECRET[:18] not in body, f"{what}: file bytes leak"
 
 
-@pytest.mark.parametrize("role", list(ROLES))
+@pytest.mark.parametrize("role", ROLES)
 def test_no_route_shows_the_film_to_a_role_that_may_not_see_it(world, role, request):
-    client = client_for(role, request)
+    client = client_for(request, role)
     before = every_row()
     for name, (args, allowed) in ROUTES.items():
         url = reverse(name, args=args(world))
@@ -203,7 +190,7 @@ def test_no_route_shows_the_film_to_a_role_that_may_not_see_it(world, role, requ
 
 @pytest.mark.parametrize("role", ["other", "panelist", "organiser", "anon"])
 def test_no_post_on_the_film_by_a_role_that_may_not_see_it_changes_anything(world, role, request):
-    client = client_for(role, request)
+    client = client_for(request, role)
     before = every_row()
     for name, (args, allowed) in ROUTES.items():
         if role in allowed or name in SESSION_ROUTES:
@@ -234,9 +221,9 @@ def debug_urls(settings):
 PREFIXES = ["/files/", "/media/", "/storage/", "/var/storage/", "/static/", "/", "/files/../"]
 
 
-@pytest.mark.parametrize("role", list(ROLES))
+@pytest.mark.parametrize("role", ROLES)
 def test_no_stored_file_is_reachable_by_its_path(world, debug_urls, role, request):
-    client = client_for(role, request)
+    client = client_for(request, role)
     for key in world.keys:
         for prefix in PREFIXES:
             response = client.get(prefix + key)

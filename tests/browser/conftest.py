@@ -9,7 +9,6 @@ tests make between page steps (set below, restored when the session ends).
 """
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest

@@ -17,13 +17,12 @@ import pytest
 from django.utils import translation
 from playwright.sync_api import expect
 
-from tests.browser.pages import leave, open_project, wait_until
-
 from media import ffmpeg
 from media.models import Cut, Rendition, Upload
 from media.tasks import process_cut
 from projects.models import Deliverable, State
-from tests.media.test_upload_local import make_clip
+from tests.support.clips import make_clip
+from tests.support.pages import leave, open_project, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

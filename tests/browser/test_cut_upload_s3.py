@@ -24,21 +24,20 @@ OPTIONS as the browser sends it; Chromium still checks the CORS headers of the r
 
 import hashlib
 import re
+import shutil
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.utils import translation
 from playwright.sync_api import expect
 
-from tests.browser.pages import leave, open_project, wait_until
-
 from media import storage
 from media.models import Cut, Rendition, Upload
 from media.tasks import process_cut, verify_upload
 from projects.models import Deliverable, State
-from tests.media.conftest import TEST_ORIGIN, s3_server, s3_settings  # noqa: F401 (fixtures)
-from tests.media.test_storage_s3 import http
-from tests.media.test_upload_local import make_clip
+from tests.support.http import http_request
+from tests.support.pages import leave, open_project, wait_until
+from tests.support.s3 import TEST_ORIGIN
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -53,7 +52,7 @@ CUES = [(0.0, 0.5, "党员先锋岗，守护弄堂烟火气"), (0.5, 1.0, "有�
 
 
 @pytest.fixture
-def s3_mode(s3_settings, settings):  # noqa: F811 (the imported fixture)
+def s3_mode(s3_settings, settings):
     """S3 mode with 5 MiB parts: upload.js takes the part size from the server."""
     settings.REELWORK_UPLOAD_CHUNK_BYTES = PART
     return s3_settings
@@ -73,10 +72,10 @@ def production(make_project, bucket_cors):
 
 
 @pytest.fixture(scope="module")
-def big_clip(tmp_path_factory):
-    """A real, playable 1 s clip of a little over two parts (lossless noise does not compress)."""
-    path = make_clip(tmp_path_factory.mktemp("s3clip") / NAME, seconds=1, size="640x360",
-                     extra=["-qp", "0", "-vf", "noise=alls=60:allf=t"])
+def big_clip(clips, tmp_path_factory):
+    """The session's incompressible clip under the name the producer gave it."""
+    path = tmp_path_factory.mktemp("s3clip") / NAME
+    shutil.copyfile(clips.incompressible(), path)
     assert 2 * PART < path.stat().st_size < 3 * PART, path.stat().st_size
     return path
 
@@ -251,7 +250,7 @@ def test_a_cut_goes_straight_to_the_bucket_with_subtitles_and_plays(login, scree
 
     # The preflight Chromium sends before a PUT to the bucket (answered by Playwright here, as the
     # pages have routes) is one the real server accepts for the live server's origin.
-    status, headers, _ = http("OPTIONS", puts[0][1].url, headers={"Origin": live_server.url, "Access-Control-Request-Method": "PUT"})
+    status, headers, _ = http_request("OPTIONS", puts[0][1].url, headers={"Origin": live_server.url, "Access-Control-Request-Method": "PUT"})
     assert status == 200 and headers["Access-Control-Allow-Origin"] == live_server.url
     assert "PUT" in headers["Access-Control-Allow-Methods"]
 

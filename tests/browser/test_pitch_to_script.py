@@ -25,7 +25,7 @@ from projects.models import (
     VideoProject,
 )
 from projects.models.workflow import review_clears_veto
-from tests.conftest import submit_version
+from tests.support.factories import submit_version
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

@@ -10,23 +10,18 @@ changes nothing; a refused action leaves the cut, the upload and the stored file
 import hashlib
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from media import storage
 from media.models import Cut, Rendition, Upload
 from projects import services as project_services
 from projects.models import Deliverable, State
-from tests.conftest import processed_cut
+from tests.support.factories import processed_cut
+from tests.support.http import post_json, signed_in
+from tests.support.matrix import ROLES, client_for, row
 
 LOGIN = "login"
-ROLES = ["office", "own", "other", "panelist", "organiser", "anon"]
-FIXTURE = {"office": "office", "own": "producer_a", "other": "producer_b", "panelist": "panelist", "organiser": "organiser"}
 SRT = "1\n00:00:00,000 --> 00:00:01,000\n同志们好\n".encode()
-
-
-def row(*values):
-    return dict(zip(ROLES, values, strict=True))
 
 
 # key                         office own  other panel organiser anon
@@ -74,8 +69,7 @@ def call(client, name, project, cut, upload):
         return client.post(reverse("cut-subtitles", args=[cut.pk]), {"subtitles": SimpleUploadedFile("a.srt", SRT)},
                            headers={"Accept": "application/json"})
     if name == "upload start":
-        return client.post(reverse("upload-start", args=[project.pk]), {"filename": "c.mp4", "size": 100, "sha256": ""},
-                           content_type="application/json")
+        return post_json(client, reverse("upload-start", args=[project.pk]), {"filename": "c.mp4", "size": 100, "sha256": ""})
     if name == "upload state":
         return client.get(reverse("upload-chunk", args=[upload.pk]))
     if name == "upload chunk":
@@ -84,7 +78,7 @@ def call(client, name, project, cut, upload):
     if name == "part urls (local)":
         return client.get(reverse("upload-part-urls", args=[upload.pk]))
     if name == "complete (local)":
-        return client.post(reverse("upload-complete", args=[upload.pk]), {"parts": []}, content_type="application/json")
+        return post_json(client, reverse("upload-complete", args=[upload.pk]), {"parts": []})
     raise AssertionError(name)
 
 
@@ -99,9 +93,7 @@ def state(cut, upload):
 @pytest.mark.parametrize("name", list(EXPECTED))
 def test_each_role_against_each_media_endpoint(name, role, world, request):
     project, cut, upload = world
-    client = Client(headers={"Accept-Language": "en"})
-    if role != "anon":
-        client.force_login(request.getfixturevalue(FIXTURE[role]))
+    client = client_for(request, role, headers={"Accept-Language": "en"})
     before = state(cut, upload)
     response = call(client, name, project, cut, upload)
     expected = EXPECTED[name][role]
@@ -121,7 +113,5 @@ def test_actions_refuse_get_and_change_nothing(url_name, world, office, producer
     args = [upload.pk] if url_name.startswith("upload") else [cut.pk]
     before = state(cut, upload)
     for user in (office, producer_a):
-        client = Client()
-        client.force_login(user)
-        assert client.get(reverse(url_name, args=args)).status_code == 405
+        assert signed_in(user).get(reverse(url_name, args=args)).status_code == 405
     assert state(cut, upload) == before

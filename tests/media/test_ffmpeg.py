@@ -12,7 +12,7 @@ import pytest
 from django.utils import translation
 
 from media import ffmpeg as ff
-from tests.media.clips import FFMPEG, clips  # noqa: F401  (fixture)
+from tests.support.clips import FFMPEG
 
 
 def test_it_probes_an_h264_aac_mp4_as_browser_ready(clips):

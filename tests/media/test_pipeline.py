@@ -10,7 +10,15 @@ from PIL import Image
 from media import ffmpeg as ff
 from media import pipeline
 from media.qc import QCReport, Targets
-from tests.media.clips import BLACK, DEFECT_DURATION, FREEZE, SILENCE, clips, ffprobe_streams, top_level_boxes  # noqa: F401
+from tests.support.clips import (
+    BLACK,
+    DEFECT_DURATION,
+    FREEZE,
+    SILENCE,
+    ffprobe_streams,
+    top_level_boxes,
+)
+from tests.support.factories import qc_report
 
 # The test clips are small and quiet; judge only what each test is about.
 LENIENT = Targets(integrated_lufs=-20, lufs_tolerance=30, max_true_peak_dbtp=0, min_resolution=(0, 0), min_fps=0,
@@ -181,14 +189,8 @@ def test_hls_packages_the_proxy_without_re_encoding(clips, tmp_path):
 # ---------------------------------------------------------------- findings
 
 
-def _report(**changes):
-    base = dict(duration=600.0, width=1920, height=1080, fps=25.0, has_audio=True, integrated_lufs=-24.0,
-                true_peak_dbtp=-3.0, loudness_range_lu=8.0, black=[], silence=[], freeze=[])
-    return QCReport(**{**base, **changes})
-
-
 def test_a_clean_report_passes():
-    report = _report()
+    report = qc_report()
     assert report.findings() == [] and report.passed()
 
 
@@ -212,24 +214,24 @@ def test_findings_name_what_is_outside_the_targets(changes, code, severity):
     targets = Targets(min_seconds=300, max_seconds=1200)
 
     with translation.override("en"):
-        findings = _report(**changes).findings(targets)
+        findings = qc_report(**changes).findings(targets)
 
     assert [(f.code, f.severity) for f in findings] == [(code, severity)]
     assert findings[0].message
-    assert _report(**changes).passed(targets) is (severity != "fail")
+    assert qc_report(**changes).passed(targets) is (severity != "fail")
 
 
 def test_short_defects_and_in_tolerance_loudness_pass():
-    report = _report(integrated_lufs=-25.9, black=[(0.0, 1.5)], silence=[(590.0, 592.0)], freeze=[(12.0, 14.0)])
+    report = qc_report(integrated_lufs=-25.9, black=[(0.0, 1.5)], silence=[(590.0, 592.0)], freeze=[(12.0, 14.0)])
     assert report.findings() == []
 
 
 def test_a_portrait_film_meets_the_resolution_target_on_its_long_side():
-    assert _report(width=1080, height=1920).findings() == []
+    assert qc_report(width=1080, height=1920).findings() == []
 
 
 def test_the_report_is_json_safe():
     import json
 
-    report = _report(black=[(1.0, 2.5)])
+    report = qc_report(black=[(1.0, 2.5)])
     assert json.loads(json.dumps(report.as_dict()))["black"] == [[1.0, 2.5]]

@@ -21,22 +21,8 @@ from media import claims, pipeline, services, storage
 from media.models import Cut, Upload
 from media.tasks import process_cut
 from projects.models import State
-from tests.media.clips import require_encoder
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def make_clip(path: Path, *, seconds: float, size: str = "320x240", extra=()) -> Path:
-    """MPEG-4 Part 2 in AVI: not browser-ready, so processing transcodes it (and reports progress)."""
-    require_encoder("mpeg4")
-    subprocess.run(
-        ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
-         "-f", "lavfi", "-i", f"testsrc2=size={size}:rate=25:duration={seconds}",
-         "-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:duration={seconds}",
-         "-c:v", "mpeg4", "-q:v", "31", "-c:a", "mp2", "-b:a", "64k", *extra, "-shortest", str(path)],
-        check=True, timeout=120, stdin=subprocess.DEVNULL,
-    )
-    return path
+from tests.support import ROOT
+from tests.support.clips import make_mpeg4_clip
 
 
 @pytest.fixture
@@ -53,7 +39,7 @@ def test_a_storage_outage_queues_the_cut_again_then_fails_it_with_a_readable_rea
     production, producer_a, storage_dir, tmp_path, settings, client
 ):
     settings.REELWORK_MAX_ATTEMPTS = 3
-    cut = services.cut_import(project=production, user=producer_a, path=make_clip(tmp_path / "cut.avi", seconds=2))
+    cut = services.cut_import(project=production, user=producer_a, path=make_mpeg4_clip(tmp_path / "cut.avi", seconds=2))
     # The storage refuses every write of the proxy: a directory stands where the file must go
     # (the OS answers EISDIR, root or not).
     blocked = storage_dir / cut.prefix / "proxy.mp4"
@@ -86,7 +72,7 @@ def test_an_s3_storage_refusing_the_previews_ends_the_cut_failed_after_bounded_a
 ):
     settings.REELWORK_MAX_ATTEMPTS = 3
     project = make_project(State.PRODUCTION)
-    cut = services.cut_import(project=project, user=producer_a, path=make_clip(tmp_path / "cut.avi", seconds=2))
+    cut = services.cut_import(project=project, user=producer_a, path=make_mpeg4_clip(tmp_path / "cut.avi", seconds=2))
     bucket, s3 = s3_settings["bucket"], storage.client()
     # The real S3 server refuses every write under this version's prefix; reads still work.
     s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
@@ -105,7 +91,7 @@ def test_an_s3_storage_refusing_the_previews_ends_the_cut_failed_after_bounded_a
 
 
 def test_the_storage_coming_back_lets_the_retry_finish_the_cut(production, producer_a, storage_dir, tmp_path):
-    cut = services.cut_import(project=production, user=producer_a, path=make_clip(tmp_path / "cut.avi", seconds=2))
+    cut = services.cut_import(project=production, user=producer_a, path=make_mpeg4_clip(tmp_path / "cut.avi", seconds=2))
     blocked = storage_dir / cut.prefix / "proxy.mp4"
     (blocked / "in-the-way").mkdir(parents=True)
     assert process_cut.call(cut.pk) == "retry"
@@ -122,7 +108,7 @@ def test_an_unexpected_error_queues_the_cut_again_instead_of_leaving_it_processi
     production, producer_a, tmp_path, monkeypatch, settings
 ):
     settings.REELWORK_MAX_ATTEMPTS = 2
-    cut = services.cut_import(project=production, user=producer_a, path=make_clip(tmp_path / "cut.avi", seconds=2))
+    cut = services.cut_import(project=production, user=producer_a, path=make_mpeg4_clip(tmp_path / "cut.avi", seconds=2))
 
     def broken(*args, **kwargs):
         raise KeyError("bitrate")
@@ -141,7 +127,7 @@ def test_the_sweep_hands_back_a_cut_whose_lease_expired_and_fails_it_after_the_l
     production, producer_a, tmp_path, settings
 ):
     settings.REELWORK_MAX_ATTEMPTS = 2
-    cut = services.cut_import(project=production, user=producer_a, path=make_clip(tmp_path / "cut.avi", seconds=2))
+    cut = services.cut_import(project=production, user=producer_a, path=make_mpeg4_clip(tmp_path / "cut.avi", seconds=2))
     assert claims.cut_claim(cut_id=cut.pk) == 1
     assert process_cut.call(cut.pk) == "skipped"  # held: another run does not take it
     assert claims.media_sweep() == 0  # the lease is still running
@@ -159,7 +145,7 @@ def test_the_sweep_hands_back_a_cut_whose_lease_expired_and_fails_it_after_the_l
 
 
 def test_a_worker_that_lost_its_lease_does_not_overwrite_the_new_claim(production, producer_a, tmp_path):
-    cut = services.cut_import(project=production, user=producer_a, path=make_clip(tmp_path / "cut.avi", seconds=2))
+    cut = services.cut_import(project=production, user=producer_a, path=make_mpeg4_clip(tmp_path / "cut.avi", seconds=2))
     first = claims.cut_claim(cut_id=cut.pk)
     Cut.objects.filter(pk=cut.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
     claims.media_sweep()
@@ -276,7 +262,7 @@ def test_a_worker_killed_mid_transcode_hands_the_cut_back_and_it_ends_ready(
     project = make_project(State.PRODUCTION)
     # A minute and a half of 640x360: a few seconds of transcoding, time enough to kill it midway.
     cut = services.cut_import(project=project, user=producer_a,
-                              path=make_clip(tmp_path / "long.avi", seconds=90, size="640x360"))
+                              path=make_mpeg4_clip(tmp_path / "long.avi", seconds=90, size="640x360"))
     url, read, sync_back = _shared_database(tmp_path)
     env = {**os.environ, "DATABASE_URL": url, "REELWORK_VAR_DIR": str(var), "REELWORK_LEASE_SECONDS": "2",
            "REELWORK_SWEEP_SECONDS": "1", "REELWORK_RETRY_AFTER_SECONDS": "0", "REELWORK_S3_ENDPOINT_URL": "",

@@ -14,8 +14,7 @@ from media.models import Cut, QCWaiver
 from media.qc import QCReport, Targets
 from media.tasks import process_cut
 from projects.models import State
-from tests.media.clips import clips, ffprobe_streams, require_encoder  # noqa: F401
-from tests.media.test_upload_local import make_clip
+from tests.support.clips import ffprobe_streams, make_clip, require_encoder
 
 
 @pytest.fixture
@@ -89,7 +88,7 @@ def test_a_silence_as_long_as_the_threshold_is_reported_like_black_of_that_lengt
         assert findings[1].message == "Silence for 3.0 s (0:06.0–0:09.0)."
 
 
-def test_a_second_sound_track_is_a_warning(clips, tmp_path):  # noqa: F811
+def test_a_second_sound_track_is_a_warning(clips, tmp_path):
     require_encoder("libx264")
     src = tmp_path / "two-tracks.mp4"
     subprocess.run(
@@ -107,7 +106,7 @@ def test_a_second_sound_track_is_a_warning(clips, tmp_path):  # noqa: F811
         assert extra[0].message.startswith("The file has 2 sound tracks: previews and QC use only the first.")
 
 
-def test_surround_sound_is_mixed_down_to_stereo_in_the_remux_too(clips, tmp_path):  # noqa: F811
+def test_surround_sound_is_mixed_down_to_stereo_in_the_remux_too(clips, tmp_path):
     src = clips.h264_surround()
     probe = ff.probe(src)
     assert probe.browser_ready and probe.audio_channels == 6

@@ -10,14 +10,9 @@ from media.models import Cut
 from media.qc import QCReport, Targets
 from projects import services
 from projects.models import Deliverable, State
-from tests.conftest import processed_cut
+from tests.support.factories import measured_draft_cut, qc_report
 
 pytestmark = pytest.mark.usefixtures("english")
-
-
-def report(width=1920, height=1080, fps=25.0, duration=600.0) -> QCReport:
-    return QCReport(duration=duration, width=width, height=height, fps=fps, has_audio=True, integrated_lufs=-24.0,
-                    true_peak_dbtp=-3.0, loudness_range_lu=5.0, black=[(10.0, 10.5)], silence=[], freeze=[])
 
 
 def codes(qc: QCReport, targets: Targets) -> dict:
@@ -26,23 +21,23 @@ def codes(qc: QCReport, targets: Targets) -> dict:
 
 def test_the_frame_rate_must_match_the_spec():
     spec25 = Targets(min_resolution=(1920, 1080), fps=25.0)
-    assert codes(report(fps=25.0), spec25) == {}
-    assert codes(report(fps=29.97), spec25) == {"fps": "The frame rate is 29.97 fps; the project's spec is 25 fps."}
-    assert "fps" in codes(report(fps=50.0), spec25)
+    assert codes(qc_report(fps=25.0), spec25) == {}
+    assert codes(qc_report(fps=29.97), spec25) == {"fps": "The frame rate is 29.97 fps; the project's spec is 25 fps."}
+    assert "fps" in codes(qc_report(fps=50.0), spec25)
     # NTSC rates meet their whole-number spec.
-    assert codes(report(fps=29.97), Targets(min_resolution=(1920, 1080), fps=30.0)) == {}
-    assert codes(report(fps=23.976), Targets(min_resolution=(1920, 1080), fps=24.0)) == {}
+    assert codes(qc_report(fps=29.97), Targets(min_resolution=(1920, 1080), fps=30.0)) == {}
+    assert codes(qc_report(fps=23.976), Targets(min_resolution=(1920, 1080), fps=24.0)) == {}
 
 
 def test_the_picture_must_be_at_least_the_spec_in_either_orientation():
     spec = Targets(min_resolution=(1920, 1080), fps=25.0)
-    assert codes(report(1280, 720), spec) == {"resolution": "The picture is 1280×720; at least 1920×1080 is required."}
-    assert codes(report(1080, 1920), spec) == {}  # a vertical film for phones
-    assert codes(report(3840, 2160), spec) == {}
+    assert codes(qc_report(1280, 720), spec) == {"resolution": "The picture is 1280×720; at least 1920×1080 is required."}
+    assert codes(qc_report(1080, 1920), spec) == {}  # a vertical film for phones
+    assert codes(qc_report(3840, 2160), spec) == {}
 
 
 def test_a_stored_report_reads_back_the_same():
-    original = report()
+    original = qc_report(black=[(10.0, 10.5)])
     again = QCReport.from_dict(original.as_dict())
     assert again == original and again.black == [(10.0, 10.5)]
 
@@ -50,12 +45,7 @@ def test_a_stored_report_reads_back_the_same():
 @pytest.fixture
 def draft_cut(make_project, producer_a):
     project = make_project(State.PRODUCTION)
-    deliverable = services.deliverable_save(project=project, user=producer_a, kind="cut", base_version=0,
-                                            note="v1", from_upload=True)
-    cut = processed_cut(deliverable)
-    minutes = (project.genre.target_minutes_min + project.genre.target_minutes_max) / 2
-    Cut.objects.filter(pk=cut.pk).update(qc={"report": report(1280, 720, duration=minutes * 60).as_dict(), "findings": []})
-    return project, Cut.objects.get(pk=cut.pk)
+    return project, measured_draft_cut(project, producer_a, 1280, 720)
 
 
 def plan(project, office, **spec):
@@ -106,12 +96,13 @@ def test_the_office_sets_the_spec_on_the_plan_page_and_through_the_api(client, d
     # A value outside the choices is refused and changes nothing.
     response = client.post(reverse("project-plan", args=[project.pk]), {**data, "spec_fps": "29"})
     assert response.status_code == 400
+    assert "Select a valid choice. 29 is not one of the available choices." in response.content.decode()
     api = reverse("api-project-plan", args=[project.pk])
     body = {"genre": project.genre.code, "track": project.track.code, "origin": project.origin,
             "deadline": project.deadline.isoformat(), "spec_resolution": "1920x1080", "spec_fps": 25}
     response = client.post(api, body, content_type="application/json")
     assert response.status_code == 200 and response.json()["spec_fps"] == 25
     response = client.post(api, {**body, "spec_resolution": "640x480"}, content_type="application/json")
-    assert response.status_code == 400
+    assert (response.status_code, response.json()) == (400, {"spec_resolution": ['"640x480" is not a valid choice.']})
     project.refresh_from_db()
     assert (project.spec_resolution, project.spec_fps) == ("1920x1080", 25)

@@ -11,7 +11,7 @@ import uuid
 import pytest
 
 from media import storage
-from tests.media.conftest import ROOT
+from tests.support import ROOT
 
 MiB = 1024 * 1024
 # Linux carries ru_maxrss across exec: a child exec'd straight from pytest would start at pytest's

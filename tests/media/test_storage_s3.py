@@ -1,4 +1,4 @@
-"""media.storage against a real S3 API server (Ceph RGW on 127.0.0.1, see tests/media/conftest.py).
+"""media.storage against a real S3 API server (Ceph RGW on 127.0.0.1, see tests/support/s3.py).
 
 Browsers upload parts with plain HTTP PUTs to presigned URLs, so the tests do exactly that with
 urllib/http.client: nothing here mocks boto3.
@@ -11,17 +11,17 @@ import re
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from media import storage
-from tests.media.clips import require_encoder
-from tests.media.conftest import ROOT, TEST_ORIGIN
+from tests.support import ROOT
+from tests.support.clips import make_clip, require_encoder
+from tests.support.http import http_request
+from tests.support.s3 import TEST_ORIGIN
 
 MiB = 1024 * 1024
 NAME = "第二版 样片.mp4"
@@ -30,19 +30,9 @@ NAME = "第二版 样片.mp4"
 pytestmark = pytest.mark.usefixtures("english")
 
 
-def http(method: str, url: str, data: bytes | None = None, headers: dict | None = None):
-    """(status, headers, body) of one plain HTTP request, as a browser or ffmpeg would send it."""
-    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, response.headers, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.headers, error.read()
-
-
 def put_part(key, upload_id, number, data, **kwargs):
     url = storage.multipart_part_url(key=key, upload_id=upload_id, part_number=number, **kwargs)
-    return http("PUT", url, data)
+    return http_request("PUT", url, data)
 
 
 def test_a_multipart_upload_through_presigned_part_urls_resumes_and_completes(s3_settings, tmp_path):
@@ -82,10 +72,10 @@ def test_a_tampered_part_url_is_refused(s3_settings):
     other_part = re.sub(r"([?&])partNumber=1(?=&|$)", r"\g<1>partNumber=2", url)
     assert other_part != url
 
-    assert http("PUT", one_char_changed, b"x" * 1000)[0] == 403
-    assert http("PUT", other_part, b"x" * 1000)[0] == 403
+    assert http_request("PUT", one_char_changed, b"x" * 1000)[0] == 403
+    assert http_request("PUT", other_part, b"x" * 1000)[0] == 403
     assert storage.multipart_parts(key=key, upload_id=upload_id) == []
-    assert http("PUT", url, b"x" * 1000)[0] == 200  # the untouched URL works
+    assert http_request("PUT", url, b"x" * 1000)[0] == 200  # the untouched URL works
     storage.multipart_abort(key=key, upload_id=upload_id)
 
 
@@ -97,10 +87,10 @@ def test_an_expired_url_is_refused(s3_settings):
     get_url = storage.presigned_get(key=key, expires=1)
     time.sleep(2.5)
 
-    assert http("PUT", part_url, b"x" * 1000)[0] == 403
-    assert http("GET", get_url)[0] == 403
+    assert http_request("PUT", part_url, b"x" * 1000)[0] == 403
+    assert http_request("GET", get_url)[0] == 403
     assert storage.multipart_parts(key=key + ".next", upload_id=upload_id) == []
-    assert http("GET", storage.presigned_get(key=key, expires=60))[2] == b"finished film"
+    assert http_request("GET", storage.presigned_get(key=key, expires=60))[2] == b"finished film"
     storage.multipart_abort(key=key + ".next", upload_id=upload_id)
 
 
@@ -108,14 +98,14 @@ def test_an_aborted_upload_leaves_no_object(s3_settings):
     key = storage.cut_key(8, 1, "aborted.mp4")
     upload_id = storage.multipart_start(key=key, content_type="video/mp4")
     url = storage.multipart_part_url(key=key, upload_id=upload_id, part_number=1)
-    assert http("PUT", url, os.urandom(MiB))[0] == 200
+    assert http_request("PUT", url, os.urandom(MiB))[0] == 200
 
     storage.multipart_abort(key=key, upload_id=upload_id)
     storage.multipart_abort(key=key, upload_id=upload_id)  # twice is fine
 
     assert storage.head(key=key) is None
     # The upload is gone, its URLs with it. (A small body: the server answers before reading it.)
-    assert http("PUT", url, b"x" * 100)[0] == 404
+    assert http_request("PUT", url, b"x" * 100)[0] == 404
     with pytest.raises(storage.StorageError) as refused:
         storage.multipart_parts(key=key, upload_id=upload_id)
     assert "Start the upload again" in refused.value.message
@@ -143,7 +133,7 @@ def test_a_byte_range_reads_only_those_bytes(s3_settings):
     with storage.open_stream(key=key, first_byte=MiB - 5, last_byte=2 * MiB + 5) as stream:
         assert stream.read() == data[MiB - 5 : 2 * MiB + 6]
     # What a <video> element does while seeking: a Range GET on the presigned URL.
-    status, headers, body = http("GET", storage.presigned_get(key=key), headers={"Range": "bytes=100-199"})
+    status, headers, body = http_request("GET", storage.presigned_get(key=key), headers={"Range": "bytes=100-199"})
     assert status == 206 and body == data[100:200]
     assert headers["Content-Range"] == f"bytes 100-199/{len(data)}"
 
@@ -172,7 +162,7 @@ def test_files_are_saved_under_chinese_names_and_originals_are_never_overwritten
     for text in ("WEBVTT\n", "WEBVTT\n\n00:00.000 --> 00:01.000\nsprite.jpg#xywh=0,0,160,90\n"):
         vtt.write_text(text)
         storage.put_file(key=storage.rendition_key(10, 1, "thumbs.vtt"), path=vtt)  # regenerated: replaced
-    status, headers, body = http("GET", storage.presigned_get(key=storage.rendition_key(10, 1, "thumbs.vtt")))
+    status, headers, body = http_request("GET", storage.presigned_get(key=storage.rendition_key(10, 1, "thumbs.vtt")))
     assert body.decode() == vtt.read_text() and headers["Content-Type"] == "text/vtt"
 
     storage.delete(key=key)
@@ -184,21 +174,16 @@ def test_browsers_on_the_site_may_put_parts_across_origins(s3_settings):
     key = storage.cut_key(11, 1, "cors.mp4")
     upload_id = storage.multipart_start(key=key, content_type="video/mp4")
     url = storage.multipart_part_url(key=key, upload_id=upload_id, part_number=1)
-    status, headers, _ = http("OPTIONS", url, headers={"Origin": TEST_ORIGIN, "Access-Control-Request-Method": "PUT"})
+    status, headers, _ = http_request("OPTIONS", url, headers={"Origin": TEST_ORIGIN, "Access-Control-Request-Method": "PUT"})
     assert status == 200 and headers["Access-Control-Allow-Origin"] in (TEST_ORIGIN, "*")
-    status, headers, _ = http("PUT", url, b"x", headers={"Origin": TEST_ORIGIN})
+    status, headers, _ = http_request("PUT", url, b"x", headers={"Origin": TEST_ORIGIN})
     assert status == 200 and "etag" in headers.get("Access-Control-Expose-Headers", "").lower()
     storage.multipart_abort(key=key, upload_id=upload_id)
 
 
 def test_ffmpeg_reads_an_object_through_a_presigned_url(s3_settings, tmp_path):
     require_encoder("libx264")
-    clip = tmp_path / "x.mp4"
-    subprocess.run(
-        ["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=d=1:s=160x120",
-         "-f", "lavfi", "-i", "sine=d=1", "-c:v", "libx264", "-c:a", "aac", str(clip)],
-        check=True, timeout=60, stdin=subprocess.DEVNULL,
-    )
+    clip = make_clip(tmp_path / "x.mp4", seconds=1, size="160x120")
     key = storage.cut_key(12, 1, NAME)
     storage.put_file(key=key, path=clip)
     url = storage.ffmpeg_input(key=key)

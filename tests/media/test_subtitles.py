@@ -10,7 +10,8 @@ from django.urls import reverse
 from media import storage, subtitles
 from media.models import Cut
 from projects.models import Deliverable, State
-from tests.conftest import processed_cut
+from tests.support.factories import processed_cut
+from tests.support.http import alerts
 
 pytestmark = pytest.mark.usefixtures("english")
 
@@ -118,7 +119,8 @@ def test_the_producer_adds_then_replaces_subtitles_and_the_player_gets_webvtt(cl
 
     # From the cut page's form: a replacement, then a redirect with a message.
     response = post(client, cut, VTT.encode(), name="new.vtt", json=False)
-    assert response.status_code == 302
+    assert response.status_code == 302 and response.url == reverse("cut-detail", args=[cut.pk])
+    assert alerts(client.get(response.url)) == ["Subtitles saved."]
     assert "讲解员" in (storage_dir / cut.subtitles_key).read_text()
 
 
@@ -137,7 +139,10 @@ def test_bad_subtitles_leave_the_old_ones_in_place(client, cut, producer_a, stor
     assert (storage_dir / cut.subtitles_key).read_bytes() == before
     # The page form answers with a message, not an error page.
     response = post(client, cut, b"garbage", json=False)
-    assert response.status_code == 302
+    assert response.status_code == 302 and response.url == reverse("cut-detail", args=[cut.pk])
+    assert alerts(client.get(response.url)) == [
+        "Line 1 is not a cue number or a time code (00:00:01,000 --> 00:00:02,000): “garbage”."]
+    assert (storage_dir / cut.subtitles_key).read_bytes() == before
 
 
 def test_submitted_versions_keep_their_subtitles(client, cut, producer_a, storage_dir):

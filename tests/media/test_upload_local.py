@@ -2,8 +2,6 @@
 processing task run in-process. Bad input gets a 4xx with a message and leaves nothing behind."""
 
 import hashlib
-import subprocess
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -12,21 +10,13 @@ from django.urls import reverse
 from media.models import Cut, Rendition, Upload
 from media.tasks import process_cut
 from projects.models import Deliverable, State, VideoProject
-
-
-def make_clip(path: Path, *, seconds=2, size="320x240", audio=True, extra=()) -> Path:
-    inputs = ["-f", "lavfi", "-i", f"testsrc2=d={seconds}:s={size}:r=25"]
-    if audio:
-        inputs += ["-f", "lavfi", "-i", f"sine=f=440:d={seconds}"]
-    codecs = ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"] + (["-c:a", "aac"] if audio else [])
-    subprocess.run(["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *inputs, *codecs, *extra, "-shortest", str(path)],
-                   check=True, timeout=60, stdin=subprocess.DEVNULL)
-    return path
+from tests.support.clips import make_audio, make_clip
+from tests.support.http import assert_not_found, assert_refused, get_range, post_json
 
 
 @pytest.fixture
-def clip(tmp_path):
-    return make_clip(tmp_path / "clip.mp4")
+def clip(clips):
+    return clips.short()
 
 
 @pytest.fixture
@@ -36,7 +26,7 @@ def production(make_project, storage_dir):
 
 def start(client, project, data: bytes, name="clip.mp4", sha=None, **extra):
     body = {"filename": name, "size": len(data), "sha256": hashlib.sha256(data).hexdigest() if sha is None else sha, **extra}
-    return client.post(reverse("upload-start", args=[project.pk]), body, content_type="application/json")
+    return post_json(client, reverse("upload-start", args=[project.pk]), body)
 
 
 def put(client, upload_id, data: bytes, offset: int, total: int, digest=None):
@@ -81,7 +71,7 @@ def test_a_chunked_upload_becomes_a_processed_cut(client, production, producer_a
     assert process_cut.call(cut.pk) == "skipped"
     page = client.get(reverse("cut-detail", args=[cut.pk]))
     assert page.status_code == 200 and 'id="player"' in page.content.decode()
-    ranged = client.get(reverse("cut-file", args=[cut.pk, "proxy.mp4"]), headers={"Range": "bytes=0-99"})
+    ranged = get_range(client, reverse("cut-file", args=[cut.pk, "proxy.mp4"]), 0, 99)
     assert ranged.status_code == 206 and ranged["Content-Range"].startswith("bytes 0-99/")
     assert len(b"".join(ranged.streaming_content)) == 100
 
@@ -145,12 +135,6 @@ def _bad_files(tmp_path):
     }
 
 
-def make_audio(path):
-    subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "sine=d=2", "-c:a", "aac", str(path)],
-                   check=True, timeout=60, stdin=subprocess.DEVNULL)
-    return path
-
-
 @pytest.mark.parametrize("kind", ["pdf renamed", "truncated mp4", "audio only"])
 def test_a_file_that_is_not_a_playable_video_is_refused_with_a_message(client, production, producer_a, tmp_path, storage_dir, kind):
     client.force_login(producer_a)
@@ -166,18 +150,18 @@ def test_a_file_that_is_not_a_playable_video_is_refused_with_a_message(client, p
 def test_bad_declarations_are_refused(client, production, producer_a, clip, settings):
     client.force_login(producer_a)
     data = clip.read_bytes()
-    assert start(client, production, b"").status_code == 400  # zero bytes
-    assert start(client, production, data, sha="xyz").status_code == 400
+    assert_refused(start(client, production, b""), 400, "The file is empty.")
+    assert_refused(start(client, production, data, sha="xyz"), 400, "The checksum must be a SHA-256 in hexadecimal (64 characters).")
     settings.REELWORK_UPLOAD_MAX_BYTES = len(data) - 1
     over = start(client, production, data)
     assert over.status_code == 400 and over.json()["detail"]
     settings.REELWORK_UPLOAD_MAX_BYTES = 10**12
     # Declared smaller than what is sent: the extra bytes are refused.
-    upload_id = client.post(reverse("upload-start", args=[production.pk]),
-                            {"filename": "a.mp4", "size": 10, "sha256": ""}, content_type="application/json").json()["id"]
+    upload_id = post_json(client, reverse("upload-start", args=[production.pk]), {"filename": "a.mp4", "size": 10, "sha256": ""}).json()["id"]
     response = client.generic("PUT", reverse("upload-chunk", args=[upload_id]), data[:20],
                               headers={"Content-Range": "bytes 0-19/10"})
-    assert response.status_code == 400
+    assert_refused(response, 400, "More bytes than the declared size of 10: the file is not the one declared.")
+    assert response.json()["offset"] == 0
     nothing_changed(production)
 
 
@@ -195,15 +179,15 @@ def test_uploads_are_refused_in_the_wrong_state_or_unit(client, make_project, pr
     data = clip.read_bytes()
     script = make_project(State.SCRIPT, title="还在写脚本")
     client.force_login(producer_a)
-    assert start(client, script, data).status_code == 409
+    assert_refused(start(client, script, data), 409, "Cuts are uploaded while the project is in production; it is in “Script”.")
     production = make_project(State.PRODUCTION, title="拍摄中")
     client.force_login(producer_b)
-    assert start(client, production, data).status_code == 404
+    assert_not_found(start(client, production, data))
     # Someone else's upload id is not found either.
     client.force_login(producer_a)
     upload_id = start(client, production, data).json()["id"]
     client.force_login(producer_b)
-    assert put(client, upload_id, data, 0, len(data)).status_code == 404
+    assert_not_found(put(client, upload_id, data, 0, len(data)))
     assert not Cut.objects.exists()
 
 

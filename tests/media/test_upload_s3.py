@@ -19,9 +19,8 @@ from media import ffmpeg, services, storage, uploads, uploads_local
 from media.models import Cut, Rendition, Upload
 from media.tasks import process_cut, verify_upload
 from projects.models import Deliverable, State, VideoProject
-from tests.media.conftest import TEST_ORIGIN
-from tests.media.test_storage_s3 import http
-from tests.media.test_upload_local import make_clip
+from tests.support.http import get_range, http_request, post_json
+from tests.support.s3 import TEST_ORIGIN
 
 MiB = 1024 * 1024
 PART = 5 * MiB  # the S3 minimum (but for the last part): a ~11 MB clip goes up in 3 parts
@@ -41,12 +40,10 @@ def production(make_project, s3_mode):
     return make_project(State.PRODUCTION)
 
 
-@pytest.fixture(scope="module")
-def big_clip(tmp_path_factory):
-    """A real, playable clip of a little over two parts (lossless noise does not compress)."""
-    path = make_clip(tmp_path_factory.mktemp("s3clip") / "clip.mp4", seconds=1, size="640x360",
-                     extra=["-qp", "0", "-vf", "noise=alls=60:allf=t"])
-    assert 2 * PART < path.stat().st_size < 4 * PART, path.stat().st_size
+@pytest.fixture
+def big_clip(clips):
+    path = clips.incompressible()
+    assert 2 * PART < path.stat().st_size < 3 * PART, path.stat().st_size
     return path
 
 
@@ -59,8 +56,8 @@ def digests(data: bytes) -> list[str]:
 
 
 def start(client, project, data: bytes, name=NAME):
-    response = client.post(reverse("upload-start", args=[project.pk]),
-                           {"filename": name, "size": len(data), "sha256": "", "note": "v1"}, content_type="application/json")
+    response = post_json(client, reverse("upload-start", args=[project.pk]),
+                         {"filename": name, "size": len(data), "sha256": "", "note": "v1"})
     assert response.status_code == 201, response.content
     state = response.json()
     return Upload.objects.get(pk=state["id"]), state
@@ -74,12 +71,12 @@ def put_parts(client, upload, data: bytes, numbers=None):
     links = urls(client, upload).json()["urls"]
     chunks = parts_of(data)
     for number in numbers or range(1, len(chunks) + 1):
-        status, headers, _ = http("PUT", links[str(number)], chunks[number - 1])
+        status, headers, _ = http_request("PUT", links[str(number)], chunks[number - 1])
         assert status == 200 and headers["ETag"], status
 
 
 def complete(client, upload, part_digests):
-    return client.post(reverse("upload-complete", args=[upload.pk]), {"parts": part_digests}, content_type="application/json")
+    return post_json(client, reverse("upload-complete", args=[upload.pk]), {"parts": part_digests})
 
 
 def nothing_registered(project, upload):
@@ -116,7 +113,7 @@ def test_a_cut_goes_straight_to_the_bucket_and_is_checked_before_it_counts(clien
     assert process_cut.call(cut.pk) == "ready"
     proxy = cut.renditions.get(kind=Rendition.Kind.PROXY)
     assert proxy.key.startswith(f"cuts/{production.pk}/v1/") and storage.head(key=proxy.key)["size"] == proxy.size
-    ranged = client.get(reverse("cut-file", args=[cut.pk, "proxy.mp4"]), headers={"Range": "bytes=0-99"})
+    ranged = get_range(client, reverse("cut-file", args=[cut.pk, "proxy.mp4"]), 0, 99)
     assert ranged.status_code == 206 and len(b"".join(ranged.streaming_content)) == 100
 
 

@@ -32,8 +32,7 @@ from projects.models import (
     Track,
     VideoProject,
 )
-from tests.conftest import _user, processed_cut
-from tests.media.test_qc_spec import report
+from tests.support.factories import make_user, measured_draft_cut
 
 
 class _FormFields(HTMLParser):
@@ -109,7 +108,7 @@ def office_staff(office):
 @pytest.fixture
 def other_staff(db):
     """Staff with the same admin permissions, but not in the education office."""
-    user = _user("it_support")
+    user = make_user("it_support")
     user.is_staff = True
     user.save()
     user.user_permissions.set(Permission.objects.filter(codename__in=["view_videoproject", "change_videoproject"]))
@@ -190,11 +189,7 @@ def test_the_admin_says_the_schedule_was_recomputed(make_project, office_staff):
 
 def test_changing_the_spec_in_the_admin_judges_the_draft_cut_again(make_project, producer_a, office_staff):
     project = make_project(State.PRODUCTION)
-    deliverable = services.deliverable_save(project=project, user=producer_a, kind="cut", base_version=0,
-                                            note="v1", from_upload=True)
-    cut = processed_cut(deliverable)
-    minutes = (project.genre.target_minutes_min + project.genre.target_minutes_max) / 2
-    Cut.objects.filter(pk=cut.pk).update(qc={"report": report(1920, 1080, duration=minutes * 60).as_dict(), "findings": []})
+    cut = measured_draft_cut(project, producer_a, 1920, 1080)
 
     response = plan_post(english_client(office_staff), project, spec_resolution="3840x2160")
 

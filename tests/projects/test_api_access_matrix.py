@@ -21,7 +21,6 @@ the reason, and runs as ``xfail(strict=True)``.
 
 import datetime as dt
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from typing import Callable
 
 import pytest
@@ -31,33 +30,11 @@ from rest_framework.test import APIClient
 
 from projects import services
 from projects.api import urls as api_urls
-from projects.models import (
-    ChecklistItem,
-    Deliverable,
-    Origin,
-    ProjectTransition,
-    StageReview,
-    State,
-    Topic,
-    TopicCall,
-    VideoProject,
-)
-from tests.conftest import processed_cut, submit_version
-
-ROLES = ["office", "own", "other", "panelist", "organiser", "anon"]
-ROLE_FIXTURE = {
-    "office": "office",
-    "own": "producer_a",  # producer of unit A: every project below belongs to unit A
-    "other": "producer_b",  # producer of unit B
-    "panelist": "panelist",
-    "organiser": "organiser",
-    "anon": None,
-}
-
-
-def row(office, own, other, panelist, organiser, anon):
-    return dict(office=office, own=own, other=other, panelist=panelist, organiser=organiser, anon=anon)
-
+from projects.models import ChecklistItem, Origin, State
+from tests.support import matrix
+from tests.support.factories import track
+from tests.support.http import messages
+from tests.support.matrix import ROLES, row, snapshot
 
 # --- the expected statuses ------------------------------------------------------------------------
 # key: "METHOD path-name [setup] what"                  office own  other panel organiser anon
@@ -334,84 +311,8 @@ REQUESTS = {
 }
 
 
-# --- fixtures ---------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def build(make_project, office, producer_a, call):
-    """setup name -> SimpleNamespace(project, call, version): a unit-A project in that situation."""
-
-    def make(setup):
-        if setup == "closed_call":
-            project = make_project(State.TOPIC)
-            today = timezone.localdate()
-            closed = TopicCall.objects.create(
-                year=today.year - 1, theme="往年征集", opens_on=today - dt.timedelta(days=400), closes_on=today - dt.timedelta(days=300)
-            )
-            return SimpleNamespace(project=VideoProject.objects.get(pk=project.pk), call=closed, version=None)
-        if setup == "topic_planned":
-            project = make_project(State.TOPIC)
-            services.project_plan(
-                project=project, user=office, genre=project.genre, track=project.track, origin=Origin.SELF_SELECTED,
-                deadline=timezone.localdate() + dt.timedelta(days=120),
-            )
-        elif setup == "mandatory":
-            project = make_project(State.SCRIPT, track_code="mandatory")
-        elif setup in ("script_draft", "script_submitted"):
-            project = make_project(State.SCRIPT)
-            services.deliverable_save(project=project, user=producer_a, kind="script", base_version=0, script="开场：清晨的社区。")
-            if setup == "script_submitted":
-                services.deliverable_submit(project=project, user=producer_a, kind="script")
-        elif setup == "production_cut_draft":
-            project = make_project(State.PRODUCTION)
-            cut = services.deliverable_save(project=project, user=producer_a, kind="cut", base_version=0, note="粗剪", from_upload=True)
-            processed_cut(cut)
-        else:
-            project = make_project(State(setup))
-        project = VideoProject.objects.get(pk=project.pk)
-        assert project.state == {
-            "topic_planned": State.TOPIC, "mandatory": State.SCRIPT, "script_draft": State.SCRIPT,
-            "script_submitted": State.SCRIPT, "production_cut_draft": State.PRODUCTION,
-        }.get(setup, setup)
-        latest = project.deliverables.order_by("-created_at", "-pk").first()
-        return SimpleNamespace(project=project, call=call, version=latest)
-
-    return make
-
-
 def client_for(request, role):
-    client = APIClient()
-    name = ROLE_FIXTURE[role]
-    if name is not None:
-        client.force_login(request.getfixturevalue(name))
-    return client
-
-
-def snapshot(project):
-    project = VideoProject.objects.get(pk=project.pk)
-    return {
-        "state": project.state,
-        "deadline": project.deadline.isoformat() if project.deadline else None,
-        "track": project.track_id,
-        "n_deliverables": project.deliverables.count(),
-        "deliverables": list(project.deliverables.order_by("kind", "version").values_list("kind", "version", "status")),
-        "latest": project.deliverables.order_by("-pk").values_list("kind", "version", "status").first(),
-        "reviews": StageReview.objects.filter(project=project).count(),
-        "transitions": ProjectTransition.objects.filter(project=project).count(),
-        "milestones": list(project.milestones.order_by("stage").values_list("stage", "due_on", "done_on")),
-        "topics": Topic.objects.count(),
-        "projects": VideoProject.objects.count(),
-        "all_deliverables": Deliverable.objects.count(),
-    }
-
-
-def _cases():
-    for name in EXPECTED:
-        for role in ROLES:
-            marks = []
-            if (name, role) in XFAIL:
-                marks.append(pytest.mark.xfail(strict=True, reason=XFAIL[(name, role)]))
-            yield pytest.param(name, role, id=f"{name} | {role}", marks=marks)
+    return matrix.client_for(request, role, APIClient)
 
 
 # --- the matrix -------------------------------------------------------------------------------------
@@ -437,7 +338,7 @@ def test_matrix_covers_every_api_endpoint_and_method():
     assert wanted - covered == set()
 
 
-@pytest.mark.parametrize("name, role", list(_cases()))
+@pytest.mark.parametrize("name, role", list(matrix.cases(EXPECTED, XFAIL)))
 def test_api_access_matrix(request, build, name, role):
     req, expected = REQUESTS[name], EXPECTED[name][role]
     ctx = build(req.setup)
@@ -458,7 +359,9 @@ def test_api_access_matrix(request, build, name, role):
     else:
         req.on_success(before, after, ctx)
     if response.status_code >= 400 and req.url != "api-schema":
-        assert "detail" in response.data or response.status_code == 400, response.data
+        # A refusal says why: {"detail": "…"}, or the serializer's words per field.
+        said = messages(response)
+        assert said and all(isinstance(m, str) and m.strip() for m in said), response.data
 
 
 # --- what a list shows ------------------------------------------------------------------------------
@@ -467,8 +370,6 @@ def test_api_access_matrix(request, build, name, role):
 @pytest.fixture
 def spread(make_project, producer_b, unit_b, call, genre):
     """Unit-A projects in topic, script and approved; a unit-B topic."""
-    from tests.conftest import track
-
     projects = {
         "a_topic": make_project(State.TOPIC, title="社区里的红色管家"),
         "a_script": make_project(State.SCRIPT, title="海岛上的党员医生"),

@@ -15,8 +15,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from projects.models import State
-
-EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+from tests.support.http import EN, signed_in
 
 
 @pytest.fixture
@@ -28,12 +27,6 @@ def _project_url(project):
     return reverse("api-project", kwargs={"pk": project.pk})
 
 
-def _signed_in(user):
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def _token_client(key):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
@@ -41,7 +34,7 @@ def _token_client(key):
 
 
 def _make_token(user):
-    page = _signed_in(user).post(reverse("api-token-issue"), **EN)
+    page = signed_in(user).post(reverse("api-token-issue"), **EN)
     assert page.status_code == 200
     return re.search(r'id="api-token-key" readonly size="44" value="([0-9a-f]{40})"', page.content.decode()).group(1)
 
@@ -63,7 +56,7 @@ def test_a_token_made_on_the_page_signs_an_api_client_in_as_its_user(project, pr
 
 
 def test_the_token_page_shows_the_key_only_once(producer_a):
-    client = _signed_in(producer_a)
+    client = signed_in(producer_a)
     page = client.get(reverse("api-token"), **EN).content.decode()
     assert "You have no API token." in page
     key = _make_token(producer_a)
@@ -81,7 +74,7 @@ def test_making_a_new_token_retires_the_old_key(project, producer_a):
 
 def test_revoking_the_token_refuses_its_clients(project, producer_a):
     key = _make_token(producer_a)
-    response = _signed_in(producer_a).post(reverse("api-token-revoke"), follow=True, **EN)
+    response = signed_in(producer_a).post(reverse("api-token-revoke"), follow=True, **EN)
     assert response.status_code == 200
     assert "API token revoked" in response.content.decode()
     refused = _token_client(key).get(_project_url(project), **EN)
@@ -93,7 +86,7 @@ def test_revoking_the_token_refuses_its_clients(project, producer_a):
 @pytest.mark.parametrize("url_name", ["api-token-issue", "api-token-revoke"])
 def test_get_on_the_token_actions_changes_nothing(producer_a, url_name):
     key = _make_token(producer_a)
-    response = _signed_in(producer_a).get(reverse(url_name))
+    response = signed_in(producer_a).get(reverse(url_name))
     assert response.status_code == 405
     assert response["Allow"] == "POST"
     assert Token.objects.get(user=producer_a).key == key
@@ -180,7 +173,7 @@ def test_an_anonymous_flood_is_throttled_and_signed_in_clients_are_not(settings,
 
 
 def test_the_token_page_speaks_chinese_by_default(producer_a):
-    client = _signed_in(producer_a)
+    client = signed_in(producer_a)
     page = client.get(reverse("api-token")).content.decode()
     assert "您还没有 API 令牌。" in page and "<code>Authorization: Token &lt;令牌&gt;</code>" in page
     page = client.post(reverse("api-token-issue")).content.decode()

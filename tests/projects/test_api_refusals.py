@@ -6,14 +6,13 @@ but their role may not do this.
 
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 from projects.models import State
-from tests.projects.test_api_access_matrix import ROLE_FIXTURE, build, snapshot  # noqa: F401  (build: fixture)
+from tests.support.http import EN, signed_in
+from tests.support.matrix import ROLE_FIXTURE, snapshot
 
-EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 PLAN = "Only the education office plans projects."
 REVIEW = "Only the education office signs stage reviews."
 
@@ -34,11 +33,8 @@ EXPECTED = {
 
 
 def _clients(request, role):
-    page, api = Client(), APIClient()
     user = request.getfixturevalue(ROLE_FIXTURE[role])
-    page.force_login(user)
-    api.force_login(user)
-    return page, api
+    return signed_in(user), signed_in(user, APIClient)
 
 
 @pytest.mark.parametrize("role", ["own", "other", "panelist", "organiser"])
@@ -67,9 +63,7 @@ def test_page_and_api_refuse_office_only_actions_with_the_same_status(request, b
 
 @pytest.fixture
 def office_api(office):
-    client = APIClient()
-    client.force_login(office)
-    return client
+    return signed_in(office, APIClient)
 
 
 @pytest.fixture

@@ -1,20 +1,19 @@
 """Odd and bad input gets a 4xx with a message and changes nothing (found by probing: #7)."""
 
 import datetime as dt
-import io
 import json
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from PIL import Image
 from rest_framework.test import APIClient
 
 from projects import services
 from projects.models import Deliverable, Shot, State, Topic, VideoProject
 from studio import limits
 from studio.errors import Conflict
-from tests.conftest import pass_all, submit_version
+from tests.support.factories import pass_all, png_bytes, submit_version
+from tests.support.http import assert_refused, post_raw
 
 
 @pytest.fixture
@@ -24,21 +23,9 @@ def api(producer_a):
     return client
 
 
-def post_raw(client, url, body: str):
-    return client.generic("POST", url, body.encode("utf-8", "surrogatepass"), content_type="application/json")
-
-
 def storyboard(project, **shot):
     return {"kind": "storyboard", "base_version": 0, "note": "",
             "shots": [{"number": 1, "picture": "街道全景", "duration_seconds": 8, **shot}]}
-
-
-def assert_refused(response, status=400):
-    """A refusal with words in it: ``{"detail": "…"}``, or the serializer's ``{"field": ["…"]}``."""
-    assert response.status_code == status, response.content[:500]
-    body = response.json()
-    messages = [body["detail"]] if "detail" in body else [m for ms in body.values() for m in (ms if isinstance(ms, list) else [ms])]
-    assert messages and all(isinstance(m, str) and m for m in messages), body
 
 
 @pytest.mark.parametrize("shot", [
@@ -83,19 +70,13 @@ def test_a_client_can_never_name_a_stored_file_as_a_frame(api, make_project, fra
     assert Shot.objects.get(deliverable__project=project).frame.name == ""
 
 
-def _png() -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (32, 18), "red").save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
 def test_a_frame_is_served_only_through_its_version_to_who_may_see_it(
     client, make_project, producer_a, producer_b, office, storage_dir
 ):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     project = make_project(State.STORYBOARD)
-    png = _png()
+    png = png_bytes(32, 18)
     deliverable = services.deliverable_save(
         project=project, user=producer_a, kind="storyboard", base_version=0,
         shots=[{"number": 1, "picture": "全景", "duration_seconds": 6, "frame": SimpleUploadedFile("f.png", png)}],
@@ -166,8 +147,9 @@ def test_nul_in_slugs_query_strings_and_forms_is_refused(api, client, make_proje
     client.force_login(producer_a)
     response = client.get(reverse("project-list"), {"state": "topic\x00"})
     assert response.status_code == 400 and "NUL" in response.content.decode()
-    response = client.post(reverse("topic-pitch", args=[call.pk]), {"title": "新题\x00", "logline": "故事"})
-    assert response.status_code == 400 and not Topic.objects.filter(title__startswith="新题").exists()
+    response = client.post(reverse("topic-pitch", args=[call.pk]), {"title": "新题\x00", "logline": "故事"}, headers={"Accept-Language": "en"})
+    assert response.status_code == 400 and response.content.decode() == "Text may not contain NUL characters."
+    assert not Topic.objects.filter(title__startswith="新题").exists()
 
 
 @pytest.mark.parametrize("body", ["null", "[]", '"x"', "{", '{"filename": "a.mp4", "size": 1e400}',
@@ -191,7 +173,7 @@ def test_byte_ranges_with_thousands_of_digits_are_refused(client, make_project, 
     assert_refused(response)
     response = client.generic("PUT", reverse("upload-chunk", args=[upload_id]), b"0123456789",
                               headers={"Content-Range": "bytes 0-9/10", "Content-Length": digits})
-    assert response.status_code == 400
+    assert_refused(response)
     assert project.uploads.get().received == 0
 
 

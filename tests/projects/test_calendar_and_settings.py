@@ -1,13 +1,11 @@
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 from django.urls import reverse
 
 from projects.models import State
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support import ROOT
 
 
 def test_the_schedule_exports_as_icalendar(client, office, make_project):

@@ -3,12 +3,13 @@
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 from rest_framework.test import APIClient
 
 from projects import services
 from projects.models import ProjectTransition, State, VideoProject
 from studio.errors import Conflict
+from tests.support.factories import pass_all, submit_version
 
 needs_postgres = pytest.mark.skipif(
     "connection.vendor != 'postgresql'",
@@ -96,8 +97,6 @@ def test_the_api_answers_409_to_the_loser(make_project, office, organiser):
 @needs_postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_racing_stage_reviews_that_advance_a_gate_one_wins_the_rest_get_409(make_project, office, producer_a):
-    from tests.conftest import pass_all, submit_version
-
     # The window is narrow (~6 % of requests hit it when probed): a few projects, four reviewers each.
     for n in range(3):
         project = make_project(State.SCRIPT, title=f"并发审核{n}")

@@ -88,7 +88,10 @@ def test_a_stale_script_form_answers_409_and_keeps_the_newer_version(client, mak
     project = make_project(State.SCRIPT)
     services.deliverable_save(project=project, user=producer_a, kind="script", base_version=0, script="新版本")
     client.force_login(producer_a)
-    response = client.post(reverse("script-edit", args=[project.pk]), {"base_version": 0, "script": "旧页面", "narration": ""})
+    response = client.post(reverse("script-edit", args=[project.pk]), {"base_version": 0, "script": "旧页面", "narration": ""},
+                           headers={"Accept-Language": "en"})
     assert response.status_code == 409
-    assert "1" in response.content.decode()
+    page = response.content.decode()
+    assert "Version 1 was saved while you were editing version 0. Reload to see it, then apply your changes." in page
+    assert "旧页面" in page  # what they typed is still in the form
     assert list(project.deliverables.values_list("script", flat=True)) == ["新版本"]

@@ -1,6 +1,6 @@
 """Role × page access matrix for the HTML pages (``projects/urls.py``).
 
-Columns as in ``test_api_access_matrix``: office, producer of the project's unit (``own``),
+Columns as in ``tests/support/matrix.py``: office, producer of the project's unit (``own``),
 producer of another unit (``other``), panelist, organiser, anonymous. Every project is unit A's.
 
 Expected values: an HTTP status, ``LOGIN`` (302 to the login page, for anonymous visitors) or
@@ -13,11 +13,11 @@ GET never changes anything; a refused POST leaves the project as it was and answ
 """
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from projects.models import State
-from tests.projects.test_api_access_matrix import ROLE_FIXTURE, ROLES, build, row, snapshot  # noqa: F401  (build: fixture)
+from tests.support.http import alerts, assert_not_found
+from tests.support.matrix import ROLES, cases, client_for, row, snapshot
 
 LOGIN = "login"
 DETAIL = "detail"
@@ -89,27 +89,17 @@ POSTS = {
 XFAIL: dict = {}
 
 
-def _cases(table):
-    for name in table:
-        for role in ROLES:
-            marks = [pytest.mark.xfail(strict=True, reason=XFAIL[(name, role)])] if (name, role) in XFAIL else []
-            yield pytest.param(name, role, id=f"{name} | {role}", marks=marks)
-
-
-def client_for(request, role):
-    client = Client()
-    if ROLE_FIXTURE[role] is not None:
-        client.force_login(request.getfixturevalue(ROLE_FIXTURE[role]))
-    return client
-
-
 def assert_answer(response, expected, project):
     if expected == LOGIN:
         assert response.status_code == 302 and response.url.startswith(reverse("login") + "?next="), response
     elif expected == DETAIL:
         assert response.status_code == 302 and response.url == reverse("project-detail", args=[project.pk]), response
+    elif expected == 404:
+        assert_not_found(response)
     else:
         assert response.status_code == expected, response.status_code
+        if expected >= 400:  # the page says why, in words
+            assert [text for text in alerts(response) if text.strip()], response.content.decode()[:1000]
 
 
 def test_tables_cover_each_other():
@@ -117,7 +107,7 @@ def test_tables_cover_each_other():
     assert POST_EXPECTED.keys() == POSTS.keys()
 
 
-@pytest.mark.parametrize("name, role", list(_cases(GET_EXPECTED)))
+@pytest.mark.parametrize("name, role", list(cases(GET_EXPECTED, XFAIL)))
 def test_page_get_matrix(request, build, name, role):
     url_name, setup, args = GET_PAGES[name]
     ctx = build(setup)
@@ -133,7 +123,7 @@ def test_page_get_matrix(request, build, name, role):
         assert (ctx.project.title in response.content.decode()) == (role in ("office", "own"))
 
 
-@pytest.mark.parametrize("name, role", list(_cases(POST_EXPECTED)))
+@pytest.mark.parametrize("name, role", list(cases(POST_EXPECTED, XFAIL)))
 def test_page_post_matrix(request, build, name, role):
     url_name, setup, args, data, state_after = POSTS[name]
     ctx = build(setup)

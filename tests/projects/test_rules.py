@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 from projects import rules, services
 from projects.models import Deliverable, State
 from studio.errors import ActionRefused
-from tests.conftest import submit_version
+from tests.support.factories import submit_version
 
 ROLES = ["office", "producer_a", "producer_b", "organiser"]
 
@@ -89,7 +89,7 @@ def test_approving_a_flagged_topic_asks_for_a_reason_on_the_page_and_in_the_api(
 def test_a_cut_that_passed_qc_offers_no_waiver_and_the_service_refuses_one(client, make_project, producer_a, office, storage_dir):
     from media import services as media_services
     from media.models import QCWaiver
-    from tests.conftest import processed_cut
+    from tests.support.factories import processed_cut
 
     project = make_project(State.PRODUCTION)
     deliverable = services.deliverable_save(project=project, user=producer_a, kind=Deliverable.Kind.CUT, base_version=0,

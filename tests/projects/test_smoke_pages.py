@@ -2,6 +2,7 @@ import pytest
 from django.urls import reverse
 
 from projects.models import State
+from tests.support.factories import submit_version
 
 
 @pytest.mark.parametrize("state", [State.TOPIC, State.SCRIPT, State.STORYBOARD, State.PRODUCTION, State.PANEL_REVIEW, State.ARCHIVED])
@@ -18,8 +19,6 @@ def test_the_dashboard_lists_late_and_waiting_projects(client, office, make_proj
     import datetime as dt
 
     from django.utils import timezone
-
-    from tests.conftest import submit_version
 
     late = make_project(State.SCRIPT, title="迟到的片子", deadline=timezone.localdate() + dt.timedelta(days=3))
     waiting = make_project(State.SCRIPT, title="等待审核的片子")

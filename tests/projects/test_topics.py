@@ -9,7 +9,7 @@ from django.utils import timezone
 from projects import services
 from projects.models import Origin, State, Topic, VideoProject
 from studio.errors import Conflict, Forbidden, Invalid
-from tests.conftest import track
+from tests.support.factories import track
 
 
 def pitch(user, call, unit, genre, title, code="project"):
@@ -86,8 +86,10 @@ def test_the_pitch_form_refuses_another_units_id(client, producer_a, unit_b, cal
     response = client.post(
         reverse("topic-pitch", args=[call.pk]),
         {"unit": unit_b.pk, "title": "越权", "logline": "x", "genre": genre.pk, "proposed_track": track("project").pk},
+        headers={"Accept-Language": "en"},
     )
     assert response.status_code == 400
+    assert "Select a valid choice. That choice is not one of the available choices." in response.content.decode()
     assert not Topic.objects.exists()
 
 
@@ -101,4 +103,5 @@ def test_the_live_check_lists_similar_earlier_topics_without_storing_anything(cl
     assert client.get(reverse("api-topic-similar"), {"title": "滇池湿地的守护者"}).json() == []
     assert Topic.objects.count() == 1
     client.force_login(panelist)
-    assert client.get(reverse("api-topic-similar"), {"title": "退役军人"}).status_code == 403
+    refused = client.get(reverse("api-topic-similar"), {"title": "退役军人"}, headers={"Accept-Language": "en"})
+    assert (refused.status_code, refused.json()) == (403, {"detail": "Only producers and the office pitch topics."})

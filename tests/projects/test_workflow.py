@@ -13,7 +13,7 @@ from projects.models import (
     VideoProject,
 )
 from studio.errors import Conflict, Forbidden, Invalid
-from tests.conftest import pass_all, submit_version
+from tests.support.factories import pass_all, processed_cut, submit_version, track
 
 
 def snapshot(project):
@@ -84,8 +84,6 @@ def test_a_mandatory_topic_cannot_be_rejected_only_cancelled(make_project, offic
 
 
 def test_a_producer_cannot_pitch_on_the_mandatory_track(call, unit_a, producer_a, genre):
-    from tests.conftest import track
-
     with pytest.raises(Forbidden):
         services.topic_pitch(user=producer_a, call=call, unit=unit_a, title="必拍题", logline="x", genre=genre, proposed_track=track("mandatory"))
     assert not VideoProject.objects.exists()
@@ -192,7 +190,6 @@ def test_offered_transitions_match_role_and_state(make_project, office, producer
 
 def test_a_cut_goes_to_the_panel_only_when_qc_passed_or_was_waived(make_project, producer_a, office):
     from media import services as media_services
-    from tests.conftest import processed_cut
 
     project = make_project(State.PRODUCTION)
     failing = processed_cut(

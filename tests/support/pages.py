@@ -1,4 +1,4 @@
-"""Page steps the browser tests share."""
+"""Page steps the browser tests share (Playwright pages)."""
 
 from playwright.sync_api import expect
 

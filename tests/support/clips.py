@@ -1,8 +1,9 @@
-"""Clips for the media tests, generated with ffmpeg's lavfi sources in a temporary directory.
+"""Clips for the tests, generated with ffmpeg's lavfi sources in a temporary directory.
 
-Nothing here is committed media: every file is made on demand, once per test session, and small
-(a few seconds at 320x240 unless a test needs a size). Tests that need a missing ffmpeg or encoder
-skip with the reason.
+Nothing here is committed media: every file is made on demand and small (a few seconds at 320x240
+unless a test needs a size). The ``clips`` fixture (a plugin, see ``tests/conftest.py``) makes each
+of its clips once per session; ``make_clip`` and ``make_mpeg4_clip`` make one where a test asks.
+Tests that need a missing ffmpeg or encoder skip with the reason.
 """
 
 import functools
@@ -70,6 +71,37 @@ def top_level_boxes(path) -> list[str]:
             break
         offset += size
     return boxes
+
+
+def make_clip(path: Path, *, seconds=2, size="320x240", audio=True, extra=()) -> Path:
+    """H.264 (+ AAC unless ``audio=False``) in MP4 at ``path``; ``extra`` goes before the output."""
+    inputs = ["-f", "lavfi", "-i", f"testsrc2=d={seconds}:s={size}:r=25"]
+    if audio:
+        inputs += ["-f", "lavfi", "-i", f"sine=f=440:d={seconds}"]
+    codecs = ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"] + (["-c:a", "aac"] if audio else [])
+    subprocess.run(["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *inputs, *codecs, *extra, "-shortest", str(path)],
+                   check=True, timeout=60, stdin=subprocess.DEVNULL)
+    return path
+
+
+def make_mpeg4_clip(path: Path, *, seconds: float, size: str = "320x240", extra=()) -> Path:
+    """MPEG-4 Part 2 in AVI: not browser-ready, so processing transcodes it (and reports progress)."""
+    require_encoder("mpeg4")
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
+         "-f", "lavfi", "-i", f"testsrc2=size={size}:rate=25:duration={seconds}",
+         "-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:duration={seconds}",
+         "-c:v", "mpeg4", "-q:v", "31", "-c:a", "mp2", "-b:a", "64k", *extra, "-shortest", str(path)],
+        check=True, timeout=120, stdin=subprocess.DEVNULL,
+    )
+    return path
+
+
+def make_audio(path: Path) -> Path:
+    """Two seconds of AAC sound and no picture."""
+    subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "sine=d=2", "-c:a", "aac", str(path)],
+                   check=True, timeout=60, stdin=subprocess.DEVNULL)
+    return path
 
 
 def _picture(size="320x240", duration=3.0, rate=FPS):
@@ -188,6 +220,18 @@ class Clips:
         """H.264 at any size (absurd ones included), no sound."""
         require_encoder("libx264")
         return self._once(f"sized-{size}.mp4", lambda p: ffmpeg(*_picture(size, duration), *H264, p))
+
+    def short(self):
+        """``make_clip``'s 2 s H.264 + AAC at 320x240: the upload tests' everyday cut."""
+        require_encoder("libx264")
+        return self._once("short.mp4", make_clip)
+
+    def incompressible(self):
+        """A playable 1 s 640x360 clip of a little over two 5 MiB parts (lossless noise does not
+        compress): the smallest that S3 takes in three parts."""
+        require_encoder("libx264")
+        return self._once("noise.mp4", lambda p: make_clip(p, seconds=1, size="640x360",
+                                                           extra=["-qp", "0", "-vf", "noise=alls=60:allf=t"]))
 
     def webm_without_duration(self):
         """WebM written to a pipe, as browsers' recorders do: no duration in the header."""

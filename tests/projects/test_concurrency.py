@@ -3,7 +3,7 @@
 import threading
 
 import pytest
-from django.db import connections
+from django.db import connection, connections  # noqa: F401  (connection: read by the skipif condition)
 from rest_framework.test import APIClient
 
 from projects import services

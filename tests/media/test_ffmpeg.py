@@ -143,11 +143,10 @@ def test_the_watchdog_kills_ffmpeg_stuck_on_an_input_that_never_comes(tmp_path):
     os.mkfifo(fifo)  # opening it for reading blocks until a writer appears: none will
     cmd = [FFMPEG, "-nostdin", "-y", "-progress", "pipe:1", "-nostats", "-i", str(fifo), "-f", "null", "-"]
 
-    started = time.monotonic()
+    # Stalled (not Timeout) says the stall watchdog ended it, not the 30 s hard limit.
     with pytest.raises(ff.Stalled) as caught:
         ff.run(cmd, timeout=30, stall_timeout=1.0)
 
-    assert time.monotonic() - started < 5
     with translation.override("en"):
         assert "stopped making progress" in caught.value.message
 
@@ -165,11 +164,9 @@ def test_the_watchdog_kills_a_process_whose_progress_stops_advancing():
 
 
 def test_it_enforces_the_hard_timeout_even_while_progress_advances():
-    started = time.monotonic()
-    with pytest.raises(ff.Timeout) as caught:
+    with pytest.raises(ff.Timeout) as caught:  # a 30 s real-time run, a 1.5 s limit
         ff.run(_lavfi_null(30, "-re"), timeout=1.5, stall_timeout=10)
 
-    assert time.monotonic() - started < 5
     assert caught.value.stderr_tail  # ffmpeg's banner/stream info, for the log
 
 
@@ -184,7 +181,8 @@ def test_raising_from_on_progress_cancels_the_run():
     started = time.monotonic()
     with pytest.raises(Cancelled):
         ff.run(_lavfi_null(30, "-re"), timeout=30, duration=30, on_progress=cancel)
-    assert time.monotonic() - started < 5
+    # Not a speed bound: the run, played in real time, would last 30 s; it did not run to its end.
+    assert time.monotonic() - started < 25
 
 
 def test_children_run_niced_without_stdin(tmp_path):

@@ -88,7 +88,7 @@ def refusal_reason(upload: Upload) -> tuple[str, dict]:
     project.refresh_from_db()
     if project.state != State.PRODUCTION:
         return "not_in_production", {"state": project.state}
-    latest = project.deliverables.filter(kind="cut").order_by("-version").first()
+    latest = project.deliverables.filter(kind=Deliverable.Kind.CUT).order_by("-version").first()
     if latest and latest.status == Deliverable.Status.SUBMITTED:
         return "under_review", {"v": latest.version}
     return "not_allowed", {}
@@ -113,9 +113,9 @@ def cut_register_upload(*, upload: Upload, probe, sha256: str = "") -> Cut:
     # Re-check under the transaction: the project may have moved on while the bytes travelled.
     project.refresh_from_db()
     check_can_upload(project, upload.user)
-    latest = project.deliverables.filter(kind="cut").order_by("-version").first()
+    latest = project.deliverables.filter(kind=Deliverable.Kind.CUT).order_by("-version").first()
     deliverable = project_services.deliverable_save(
-        project=project, user=upload.user, kind="cut", base_version=latest.version if latest else 0,
+        project=project, user=upload.user, kind=Deliverable.Kind.CUT, base_version=latest.version if latest else 0,
         note=upload.note or upload.filename, from_upload=True,
     )
     if upload.direct:

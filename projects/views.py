@@ -246,15 +246,15 @@ def _latest(project, kind):
 @login_required
 def script_edit(request, pk):
     project = access.get_project_for_user(request.user, pk)
-    latest = _latest(project, "script")
+    latest = _latest(project, Deliverable.Kind.SCRIPT)
     initial = {"base_version": latest.version if latest else 0}
     if latest:
         initial.update(script=latest.script, narration=latest.narration)
     form = ScriptForm(request.POST or None, initial=initial)
-    context = {"project": project, "form": form, "latest": latest, "kind": "script"}
+    context = {"project": project, "form": form, "latest": latest, "kind": Deliverable.Kind.SCRIPT}
     if request.method == "POST" and form.is_valid():
         try:
-            version = services.deliverable_save(project=project, user=request.user, kind="script", **form.cleaned_data)
+            version = services.deliverable_save(project=project, user=request.user, kind=Deliverable.Kind.SCRIPT, **form.cleaned_data)
         except ActionRefused as exc:
             return _refused(request, "projects/script_edit.html", context, exc)
         messages.success(request, _("Saved as version %(v)s.") % {"v": version.version})
@@ -266,19 +266,19 @@ def script_edit(request, pk):
 @login_required
 def storyboard_edit(request, pk):
     project = access.get_project_for_user(request.user, pk)
-    latest = _latest(project, "storyboard")
+    latest = _latest(project, Deliverable.Kind.STORYBOARD)
     shots = [
         {f: getattr(s, f) for f in ("number", "picture", "dialogue", "camera_movement", "duration_seconds")}
         for s in (latest.shots.all() if latest else [])
     ]
     header = StoryboardHeaderForm(request.POST or None, initial={"base_version": latest.version if latest else 0})
     formset = ShotFormSet(request.POST or None, request.FILES or None, initial=shots, prefix="shots")
-    context = {"project": project, "header": header, "formset": formset, "latest": latest, "kind": "storyboard"}
+    context = {"project": project, "header": header, "formset": formset, "latest": latest, "kind": Deliverable.Kind.STORYBOARD}
     if request.method == "POST" and header.is_valid() and formset.is_valid():
         rows = [f.cleaned_data for f in formset.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
         try:
             version = services.deliverable_save(
-                project=project, user=request.user, kind="storyboard", shots=rows, **header.cleaned_data
+                project=project, user=request.user, kind=Deliverable.Kind.STORYBOARD, shots=rows, **header.cleaned_data
             )
         except ActionRefused as exc:
             return _refused(request, "projects/storyboard_edit.html", context, exc)

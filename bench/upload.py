@@ -39,6 +39,7 @@ ROOT = BENCH_DIR.parent
 sys.path.insert(0, str(ROOT))
 
 import reporting  # noqa: E402  (bench/reporting.py, beside this script)
+from media.storage.bucket import empty_bucket  # noqa: E402  (needs no Django set-up)
 
 SECTION = "## Upload (bench/upload.py)"
 INTRO = ("Produced by `bench/upload.py`; re-running it replaces the block below (the current code at run time). "
@@ -319,24 +320,6 @@ class Server:
                             aws_access_key_id=self.env["REELWORK_S3_ACCESS_KEY"],
                             aws_secret_access_key=self.env["REELWORK_S3_SECRET_KEY"],
                             region_name=self.env["REELWORK_S3_REGION"])
-
-
-def empty_bucket(s3, bucket: str, *, delete: bool = False):
-    from botocore.exceptions import ClientError
-
-    try:
-        for page in s3.get_paginator("list_multipart_uploads").paginate(Bucket=bucket):
-            for upload in page.get("Uploads", []):
-                s3.abort_multipart_upload(Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"])
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
-            keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
-            if keys:
-                s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
-        if delete:
-            s3.delete_bucket(Bucket=bucket)
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") != "NoSuchBucket":
-            raise
 
 
 def server_pids() -> list[int]:

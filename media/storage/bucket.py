@@ -59,3 +59,24 @@ def ensure_bucket(*, cors_origins: Iterable[str] = (), abandon_after_days: int |
         return False
     return True
 
+
+
+def empty_bucket(s3, bucket: str, *, delete: bool = False) -> None:
+    """Abort every unfinished multipart upload and delete every object in ``bucket`` (and the
+    bucket itself with ``delete``) through the boto3 client ``s3``: for tests and benchmarks that
+    make throwaway buckets. A bucket that is already gone is not an error."""
+    from botocore.exceptions import ClientError
+
+    try:
+        for page in s3.get_paginator("list_multipart_uploads").paginate(Bucket=bucket):
+            for upload in page.get("Uploads", []):
+                s3.abort_multipart_upload(Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"])
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+            keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+            if keys:
+                s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
+        if delete:
+            s3.delete_bucket(Bucket=bucket)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "NoSuchBucket":
+            raise

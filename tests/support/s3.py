@@ -64,16 +64,7 @@ def _empty_and_delete_bucket(cfg: dict) -> None:
     from media import storage
 
     with override_settings(REELWORK_S3=cfg):
-        s3 = storage.client()
-        bucket = cfg["bucket"]
-        for page in s3.get_paginator("list_multipart_uploads").paginate(Bucket=bucket):
-            for upload in page.get("Uploads", []):
-                s3.abort_multipart_upload(Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"])
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
-            keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
-            if keys:
-                s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
-        s3.delete_bucket(Bucket=bucket)
+        storage.empty_bucket(storage.client(), cfg["bucket"], delete=True)
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from studio import views
+from studio import health, views
 
 urlpatterns = [
     path("", include("projects.urls")),
@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/api-token/", views.api_token, name="api-token"),
     path("accounts/api-token/new/", views.api_token_issue, name="api-token-issue"),
     path("accounts/api-token/revoke/", views.api_token_revoke, name="api-token-revoke"),
+    path("healthz", health.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", include("projects.api.urls")),

@@ -27,7 +27,7 @@ Clients send files in ``upload_chunk_bytes()`` pieces (``settings.REELWORK_UPLOA
 local chunks and S3 parts alike.
 """
 
-from media.storage.bucket import empty_bucket, ensure_bucket
+from media.storage.bucket import empty_bucket, ensure_bucket, reachable
 from media.storage.config import (
     IO_CHUNK,
     MAX_PRESIGN_SECONDS,
@@ -84,7 +84,7 @@ from media.storage.streams import (
 __all__ = [
     "IO_CHUNK", "MAX_PARTS", "MAX_PRESIGN_SECONDS", "SAFE_NAME_MAX_BYTES", "OffsetMismatch", "StorageError",
     "client", "content_type_for", "cut_key", "cut_prefix", "delete", "download_to", "empty_bucket", "ensure_bucket",
-    "ffmpeg_input", "head", "iter_chunks", "local_append", "local_delete", "local_finalize",
+    "ffmpeg_input", "head", "reachable", "iter_chunks", "local_append", "local_delete", "local_finalize",
     "local_sha256", "local_size", "local_truncate", "multipart_abort", "multipart_complete",
     "multipart_part_size", "multipart_part_url", "multipart_parts", "multipart_put_file_part",
     "multipart_start", "open_stream", "original_key", "part_digests", "presigned_get", "put_file",

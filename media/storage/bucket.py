@@ -80,3 +80,27 @@ def empty_bucket(s3, bucket: str, *, delete: bool = False) -> None:
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") != "NoSuchBucket":
             raise
+
+
+def reachable() -> None:
+    """Raise :class:`StorageError` unless the configured storage can be used now: the bucket
+    answers (S3) or the storage directory can be written (local). For ``/healthz``."""
+    import os
+
+    from django.core.files.storage import default_storage
+
+    from media.storage.config import s3_enabled
+
+    if s3_enabled():
+        cfg = require_s3()
+        with s3_errors("head_bucket", cfg["bucket"]):
+            client().head_bucket(Bucket=cfg["bucket"])
+        return
+    # FileSystemStorage makes its directory on the first write: a fresh install is healthy when
+    # the nearest existing ancestor is writable.
+    location = os.path.abspath(default_storage.location)
+    existing = location
+    while not os.path.exists(existing) and os.path.dirname(existing) != existing:
+        existing = os.path.dirname(existing)
+    if not (os.path.isdir(existing) and os.access(existing, os.W_OK | os.X_OK)):
+        raise StorageError("The storage directory is not writable.", detail=f"local storage at {location!r}")

@@ -322,6 +322,20 @@ def _poster(src: Path, out_dir: Path, probe: Probe):
     return poster, (width, height), result
 
 
+FRAME_THUMB_WIDTH = 320
+
+
+def frame_thumbnail(src, out: Path, seconds: float, *, width: int = FRAME_THUMB_WIDTH) -> ff.RunResult:
+    """One frame as a small JPEG: an input seek (ffmpeg jumps to the keyframe before ``seconds``
+    and decodes only up to the frame, exact since ffmpeg 2.1), so its cost is one GOP of the
+    proxy, not the film up to that point. For panel comments' thumbnails."""
+    inp = ffmpeg_args.input(str(src), ss=f"{max(seconds, 0):.3f}")
+    cmd = ff.command(ffmpeg_args.output(
+        inp["v:0"].filter("scale", width, -2).filter("setsar", 1), str(out), **{"frames:v": 1, "q:v": 4, "update": 1},
+    ))
+    return ff.run(cmd, timeout=60)
+
+
 def _sprite(src: Path, out_dir: Path, probe: Probe, *, sprite_url: str | None):
     sprite, vtt = out_dir / "sprite.jpg", out_dir / "sprite.vtt"
     layout = sprite_layout(probe.duration, probe)

@@ -5,6 +5,7 @@ protocols share), :mod:`media.uploads_local` and :mod:`media.uploads_direct`."""
 import contextlib
 import hashlib
 import logging
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +14,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from media import claims, qc, storage, uploads, uploads_direct, uploads_local
-from media.models import Cut, QCWaiver, Upload
+from media.models import Cut, QCWaiver, Rendition, Upload
 from projects import rules
 from projects.models import Deliverable
 from studio import roles
@@ -187,3 +188,22 @@ def qc_recheck(*, project) -> int:
         )
         count += 1
     return count
+
+
+def cut_frame_thumbnail(*, cut: Cut, seconds: float, name: str) -> str:
+    """Store a thumbnail of the frame at ``seconds`` beside the cut's previews, from the proxy
+    (or the remuxed original, which is what the proxy rendition is for a browser-ready file);
+    returns its key, or "" while the cut has no proxy yet."""
+    from media import pipeline
+
+    proxy = cut.renditions.filter(kind=Rendition.Kind.PROXY).first()
+    if proxy is None:
+        return ""
+    key = f"{cut.prefix}/frames/{storage.safe_name(name)}"
+    if storage.head(key=key) is not None:
+        return key
+    with tempfile.TemporaryDirectory(prefix="reelwork-frame-") as tmp:
+        out = Path(tmp) / "frame.jpg"
+        pipeline.frame_thumbnail(storage.ffmpeg_input(key=proxy.key), out, seconds)
+        storage.put_file(key=key, path=out)
+    return key

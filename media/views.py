@@ -182,15 +182,15 @@ def cut_status(request, pk):
 def cut_file(request, pk, name):
     cut = access.get_cut_for_user(request.user, pk)
     if name == "subtitles.vtt" and cut.subtitles_key:
-        return _ranged_file(request, cut.subtitles_key)
+        return ranged_file(request, cut.subtitles_key)
     kind = SERVED.get(name)
     rendition = cut.renditions.filter(kind=kind).first() if kind else None
     if rendition is None:
         raise Http404
-    return _ranged_file(request, rendition.key)
+    return ranged_file(request, rendition.key)
 
 
-def _ranged_file(request, key):
+def ranged_file(request, key):
     """Serve a stored rendition with HTTP Range support so the player can seek; the bytes stream
     through the storage wrapper, from local disk or the bucket alike."""
     stat = storage.head(key=key)

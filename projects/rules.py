@@ -16,6 +16,18 @@ from studio import roles
 from studio.errors import ActionRefused, Conflict, Forbidden
 
 
+# Apps built on projects add conditions of their own to a transition, so projects imports none of
+# them: reviews refuses ``submit_cut`` while rectification items are unanswered and ``pass_panel``
+# while any is still open. Each check is called with the project and returns the reasons it
+# refuses (none when it allows); they register from their AppConfig.ready().
+GATE_CHECKS: dict[str, list] = {}
+
+
+def gate_refusals(project: VideoProject, name: str) -> list[str]:
+    """What the registered checks of transition ``name`` say against firing it now."""
+    return [str(reason) for check in GATE_CHECKS.get(name, ()) for reason in check(project)]
+
+
 def check_pitches(user) -> None:
     """Topics are pitched by producers and assigned by the office."""
     if not roles.pitches(user):
@@ -59,6 +71,8 @@ def check_can_submit(project: VideoProject, user, kind: str, latest: Deliverable
         raise Conflict(_("Save a version before submitting it."))
     if latest.status != Deliverable.Status.DRAFT:
         raise Conflict(_("Version %(v)s was already submitted or reviewed.") % {"v": latest.version})
+    if kind == Deliverable.Kind.CUT and (refusals := gate_refusals(project, "submit_cut")):
+        raise Conflict(" ".join(refusals))
     return latest
 
 

@@ -211,7 +211,7 @@ def _fire(project: VideoProject, name: str, user, reason: str = "") -> ProjectTr
         )
     if not tr.has_perm(project, user):
         raise Forbidden(_("Your role may not “%(action)s” this project.") % {"action": tr.custom.get("label", name)})
-    unmet = [str(c.message) for c in tr.conditions if not c(project)]
+    unmet = [str(c.message) for c in tr.conditions if not c(project)] + rules.gate_refusals(project, name)
     if unmet:
         raise Conflict(" ".join(unmet))
     source = project.state
@@ -398,7 +398,7 @@ def stage_review_record(
     veto item (political orientation) means the deliverable can only be returned.
     """
     deliverable = rules.check_can_review(project, user)
-    if decision not in StageReview.Decision.values:
+    if decision not in (StageReview.Decision.ADVANCE, StageReview.Decision.RETURN):
         raise Invalid(_("Choose to advance or to return."))
     items = list(ChecklistItem.objects.filter(stage=project.state, active=True))
     missing = [item.label for item in items if item.pk not in results]
@@ -420,6 +420,37 @@ def stage_review_record(
     elif project.state == State.PANEL_REVIEW:
         _fire(project, "revise", user, comment.strip())
     new_status = Deliverable.Status.ACCEPTED if decision == StageReview.Decision.ADVANCE else Deliverable.Status.RETURNED
+    claimed = Deliverable.objects.filter(pk=deliverable.pk, status=Deliverable.Status.SUBMITTED).update(status=new_status)
+    if not claimed:
+        raise Conflict(_("Someone else reviewed this version meanwhile. Reload the page."))
+    return review
+
+
+# The panel's verdict, confirmed by the office, fires the panel review's way out.
+PANEL_VERDICTS = {
+    "pass": (StageReview.Decision.ADVANCE, "pass_panel", Deliverable.Status.ACCEPTED),
+    "revise": (StageReview.Decision.RETURN, "revise", Deliverable.Status.RETURNED),
+    "reject": (StageReview.Decision.REJECT, "fail_panel", Deliverable.Status.RETURNED),
+}
+
+
+@transaction.atomic
+def panel_decision_record(*, project: VideoProject, user, verdict: str, comment: str = "", vetoed: bool = False) -> StageReview:
+    """Record the panel's confirmed verdict on the cut under review and fire its transition: pass
+    → approved, revise → back to production, reject → rejected. The reviews app calls this; the
+    record is a stage review, so the project's timeline and gates read it like any other."""
+    deliverable = rules.check_can_review(project, user)
+    if project.state != State.PANEL_REVIEW:
+        raise Conflict(_("The project is not in panel review."))
+    if verdict not in PANEL_VERDICTS:
+        raise Invalid(_("Choose pass, revise or reject."))
+    decision, name, new_status = PANEL_VERDICTS[verdict]
+    _check_lengths((_("The comments"), comment, limits.COMMENT))
+    review = StageReview.objects.create(
+        project=project, deliverable=deliverable, reviewer=user, decision=decision, comment=comment.strip(),
+        vetoed=vetoed,
+    )
+    _fire(project, name, user, comment.strip())
     claimed = Deliverable.objects.filter(pk=deliverable.pk, status=Deliverable.Status.SUBMITTED).update(status=new_status)
     if not claimed:
         raise Conflict(_("Someone else reviewed this version meanwhile. Reload the page."))

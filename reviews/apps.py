@@ -3,3 +3,12 @@ from django.apps import AppConfig
 
 class ReviewsConfig(AppConfig):
     name = "reviews"
+
+    def ready(self):
+        # The rectification loop adds its conditions to the project's own transitions, so that
+        # projects imports nothing of reviews (dependencies point one way).
+        from projects.rules import GATE_CHECKS
+        from reviews import rules
+
+        GATE_CHECKS.setdefault("submit_cut", []).append(rules.unanswered_items_refusal)
+        GATE_CHECKS.setdefault("pass_panel", []).append(rules.open_items_refusal)

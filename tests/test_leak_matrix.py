@@ -79,6 +79,41 @@ ROUTES = {
     "api-deliverable": (lambda w: [w.project.pk, w.storyboard.pk], FILM),
     "api-project-reviews": (lambda w: [w.project.pk], FILM),
     "api-project-schedule": (lambda w: [w.project.pk], FILM),
+    "panel-home": (lambda w: [], SIGNED_IN),  # sessions the role sits on; the film is in none of them
+    "panel-create": (lambda w: [], {"office"}),
+    "panel-detail": (lambda w: [w.panel.pk], {"office"}),
+    "panel-member-add": (lambda w: [w.panel.pk], {"office"}),
+    "panel-member-remove": (lambda w: [w.panel.pk, w.member.pk], {"office"}),
+    "panel-session-open": (lambda w: [w.panel.pk], {"office"}),
+    "panel-session": (lambda w: [w.session.pk], {"office"}),
+    "panel-entry-add": (lambda w: [w.session.pk], {"office"}),
+    "panel-session-phase": (lambda w: [w.session.pk, "close"], {"office"}),
+    "panel-board": (lambda w: [w.session.pk], {"office"}),
+    "panel-export": (lambda w: [w.session.pk, "csv"], {"office"}),
+    "panel-entry": (lambda w: [w.session.pk, w.entry.pk], {"office"}),
+    "panel-entry-queue": (lambda w: [w.session.pk, w.entry.pk, "remove"], {"office"}),
+    "panel-entry-score": (lambda w: [w.session.pk, w.entry.pk], {"office"}),
+    "panel-entry-comment": (lambda w: [w.session.pk, w.entry.pk], {"office"}),
+    "panel-entry-decide": (lambda w: [w.session.pk, w.entry.pk], {"office"}),
+    "panel-entry-file": (lambda w: [w.session.pk, w.entry.pk, "proxy.mp4"], {"office"}),
+    "panel-comment-resolve": (lambda w: [w.comment.pk], {"office"}),
+    "panel-comment-frame": (lambda w: [w.comment.pk], {"office"}),
+    "project-rectification": (lambda w: [w.project.pk], FILM),
+    "rectification-frame": (lambda w: [w.item.pk], FILM),
+    "rectification-action": (lambda w: [w.item.pk, "close"], FILM),
+    "notifications": (lambda w: [], SIGNED_IN),  # each person's own
+    "notifications-read": (lambda w: [], SIGNED_IN),
+    "api-panel-sessions": (lambda w: [], SIGNED_IN),
+    "api-panel-session": (lambda w: [w.session.pk], {"office"}),
+    "api-panel-board": (lambda w: [w.session.pk], {"office"}),
+    "api-panel-comments": (lambda w: [w.session.pk, w.entry.pk], {"office"}),
+    "api-panel-scorecard": (lambda w: [w.session.pk, w.entry.pk], {"office"}),
+    "api-panel-decision": (lambda w: [w.session.pk, w.entry.pk], {"office"}),
+    "api-project-rectification": (lambda w: [w.project.pk], FILM),
+    "api-rectification-answer": (lambda w: [w.item.pk], FILM),
+    "api-rectification-close": (lambda w: [w.item.pk], FILM),
+    "api-rectification-reopen": (lambda w: [w.item.pk], FILM),
+    "api-notifications": (lambda w: [], SIGNED_IN),
     "api-schema": (lambda w: [], SIGNED_IN),
     "api-docs": (lambda w: [], SIGNED_IN),
 }
@@ -110,6 +145,23 @@ def test_every_route_is_in_the_matrix():
 
 class World:
     pass
+
+
+def _panel_on(w, office):
+    """A panel session with the film's cut in its queue, a comment with a stored frame thumbnail
+    and a rectification item; its one member is not the ``panelist`` role column, who must see
+    none of it."""
+    from reviews.models import Comment, Entry, Item, Member, Panel, Rubric, Session
+    from tests.support.factories import make_user
+
+    w.panel = Panel.objects.create(name="评审组", created_by=office)
+    w.member = Member.objects.create(panel=w.panel, user=make_user("seated_expert", "panelist"), group="expert")
+    w.session = Session.objects.create(panel=w.panel, title="评审会", rubric=Rubric.objects.get(code="standard"), created_by=office)
+    w.entry = Entry.objects.create(session=w.session, project=w.project, cut=w.cut, position=1)
+    key = storage.rendition_key(w.project.pk, 1, "frames/frame-5.jpg")
+    storage.save(key=key, content=SECRET)
+    w.comment = Comment.objects.create(entry=w.entry, author=w.member.user, body=TITLE, frame=5, thumbnail_key=key)
+    w.item = Item.objects.create(project=w.project, comment=w.comment)
 
 
 def _png() -> bytes:
@@ -144,6 +196,7 @@ def world(make_project, producer_a, office, storage_dir, call):
     w.upload = Upload.objects.create(project=project, user=producer_a, filename="b.mp4", size=10, sha256="")
     storage.local_append(key=w.upload.partial_key, offset=0, chunk_iter=[SECRET[:5]])
     w.project = project
+    _panel_on(w, office)
     w.keys = sorted(str(p.relative_to(storage_dir)) for p in storage_dir.rglob("*") if p.is_file())
     assert len(w.keys) >= 8, w.keys
     return w

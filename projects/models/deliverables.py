@@ -75,6 +75,7 @@ class StageReview(models.Model):
     class Decision(models.TextChoices):
         ADVANCE = "advance", _("Advance to the next stage")
         RETURN = "return", _("Return with comments")
+        REJECT = "reject", _("Reject (after panel review)")
 
     project = models.ForeignKey("projects.VideoProject", on_delete=models.CASCADE, related_name="reviews")
     deliverable = models.ForeignKey(Deliverable, on_delete=models.CASCADE, related_name="reviews")

@@ -119,6 +119,12 @@ def review_returns(project) -> bool:
     return review is not None and review.decision == StageReview.Decision.RETURN
 
 
+@condition(_("The panel's decision did not reject the cut."))
+def review_rejects(project) -> bool:
+    review = project.latest_review()
+    return review is not None and review.decision == StageReview.Decision.REJECT
+
+
 def office_only(project, user) -> bool:
     return roles.is_office(user)
 
@@ -285,6 +291,17 @@ class VideoProject(ConcurrentTransitionMixin, models.Model):
         custom={"label": _("Return the cut for revision"), "direct": False},
     )
     def revise(self):
+        pass
+
+    @transition(
+        field=state,
+        source=State.PANEL_REVIEW,
+        target=State.REJECTED,
+        conditions=[deliverable_submitted, review_rejects],
+        permission=office_only,
+        custom={"label": _("Reject the film after panel review"), "direct": False},
+    )
+    def fail_panel(self):
         pass
 
     @transition(

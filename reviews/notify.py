@@ -5,6 +5,8 @@ None of them carries a score; a verdict goes to members only once they submitted
 for that cut (``reviews.rules.sees_panel_work``), so a notice never opens the blind early.
 """
 
+import logging
+
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
@@ -12,6 +14,8 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from reviews.models import Notification
+
+log = logging.getLogger(__name__)
 
 TEXTS = {
     "assigned": _("You sit on the panel for the session “%(session)s”."),
@@ -40,4 +44,12 @@ def notify(users, kind: str, params: dict, link: str = "") -> None:
         # cannot be re-worded once sent.
         with translation.override(settings.LANGUAGE_CODE):
             subject, body = str(_("Reelwork panel notice")), render(kind, params)
-        transaction.on_commit(lambda: send_mail(subject, body + ("\n\n" + link if link else ""), None, recipients, fail_silently=True))
+        transaction.on_commit(lambda: _send(subject, body + ("\n\n" + link if link else ""), recipients))
+
+
+def _send(subject, body, recipients):
+    # A mail server that is down must not undo what was decided; the in-app notice stays.
+    try:
+        send_mail(subject, body, None, recipients)
+    except OSError:
+        log.warning("notification mail to %s not sent", recipients, exc_info=True)

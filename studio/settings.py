@@ -169,6 +169,18 @@ TASKS = {
     }
 }
 
+# Mail (panel notifications): printed to the console in the embedded default; SMTP when
+# REELWORK_SMTP_HOST is set.
+if env_str("REELWORK_SMTP_HOST", ""):
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": {
+        "host": env_str("REELWORK_SMTP_HOST"), "port": env_int("REELWORK_SMTP_PORT", 587),
+        "username": env_str("REELWORK_SMTP_USER", ""), "password": env_str("REELWORK_SMTP_PASSWORD", ""),
+        "use_tls": env_bool("REELWORK_SMTP_TLS", True), "timeout": 10,
+    }}}
+else:
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+DEFAULT_FROM_EMAIL = env_str("REELWORK_MAIL_FROM", "reelwork@localhost")
+
 # API clients send "Authorization: Token <key>" (a key each user makes on the API token page);
 # the browser uses its session. No HTTP Basic: it would hash a password on every request.
 REST_FRAMEWORK = {

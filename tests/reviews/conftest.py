@@ -22,6 +22,13 @@ def english():
 
 
 @pytest.fixture
+def client(client, settings):
+    """Pages and JSON answer in English here too (the site's default language is Chinese)."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+@pytest.fixture
 def rubric(reference_data):
     if not Rubric.objects.filter(code="standard").exists():
         from django.apps import apps

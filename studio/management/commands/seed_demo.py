@@ -16,6 +16,7 @@ from django.utils import timezone
 from media import services as media_services
 from media.tasks import process_cut
 from projects import services
+from reviews import demo as reviews_demo
 from projects.models import (
     ChecklistItem,
     Genre,
@@ -35,6 +36,8 @@ ACCOUNTS = [
     ("producer_b", "护国街道 张编导", ["producer"], ["huguo"]),
     ("producer_c", "西翥街道 赵编导", ["producer"], ["xiyi"]),
     ("panelist", "评审专家 陈教授", ["panelist"], []),
+    ("panelist_b", "分管领导 周部长", ["panelist"], []),
+    ("panelist_c", "群众代表 杨大姐", ["panelist"], ["huguo"]),
     ("organiser", "展播组织 刘干事", ["organiser"], []),
 ]
 # title, unit, genre, track, target state
@@ -45,6 +48,7 @@ PROJECTS = [
     ("滇池岸边的护水人", "huguo", "documentary", "project", State.STORYBOARD),
     ("一堂讲给新党员的入党誓词课", "xiyi", "micro_lecture", "mandatory", State.PRODUCTION),
     ("翠湖边的“银发宣讲团”", "huashan", "lecture", "project", State.PANEL_REVIEW),
+    ("红色物业：小区里的党支部", "huguo", "micro_film", "project", State.PANEL_REVIEW),
     ("五华山下的初心故事", "huguo", "feature", "showcase", State.APPROVED),
     ("西翥山村的数字课堂", "xiyi", "animation", "project", State.SCREENING),
     ("昆明老街的非遗传承人", "huashan", "arts", "project", State.ARCHIVED),
@@ -93,6 +97,7 @@ class Command(BaseCommand):
             closes_on=today + dt.timedelta(days=60),
         )
         office = users["office"]
+        projects = {}
         for index, (title, unit_code, genre_code, track_code, target) in enumerate(PROJECTS):
             genre, track = Genre.objects.get(code=genre_code), Track.objects.get(code=track_code)
             producer = next(u for n, _, _, codes in ACCOUNTS if unit_code in codes for u in [users[n]])
@@ -103,10 +108,13 @@ class Command(BaseCommand):
             )
             project = topic.project
             # Deadlines spread so the demo shows green, yellow and red milestones.
-            deadline = today + dt.timedelta(days=[120, 90, 45, 60, 30, 20, 75, 40, 10, 50, 35][index])
+            deadline = today + dt.timedelta(days=[120, 90, 45, 60, 30, 20, 25, 75, 40, 10, 50, 35][index])
             origin = Origin.ASSIGNED if track.assigned_by_office else Origin.SELF_SELECTED
             services.project_plan(project=project, user=office, genre=genre, track=track, origin=origin, deadline=deadline)
             self._walk(project, target, producer, office, users["organiser"])
+            projects[title] = project
+        reviews_demo.seed(users=users, projects=projects,
+                          upload_cut=lambda p: self._upload_demo_cut(p, users["producer_a"], office))
 
     def _walk(self, project, target, producer, office, organiser):
         if target == State.REJECTED:

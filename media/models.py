@@ -140,6 +140,12 @@ class Cut(models.Model):
 
         return [Finding.from_dict(f) for f in self.qc.get("findings", [])]
 
+    def previous(self) -> "Cut | None":
+        """The ready cut of the version before this one (what the compare view sets beside it)."""
+        return (Cut.objects.filter(deliverable__project_id=self.deliverable.project_id,
+                                   deliverable__version__lt=self.deliverable.version, status=Cut.Status.READY)
+                .select_related("deliverable").order_by("-deliverable__version").first())
+
     @property
     def reviewable(self) -> bool:
         """Previews ready and technical QC passed or waived: the cut may go to the panel."""

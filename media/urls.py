@@ -9,6 +9,7 @@ urlpatterns = [
     path("uploads/<uuid:upload_id>/complete/", views.upload_direct_complete, name="upload-complete"),
     path("cuts/<int:pk>/", views.cut_detail, name="cut-detail"),
     path("cuts/<int:pk>/status/", views.cut_status, name="cut-status"),
+    path("cuts/<int:pk>/compare/<int:other_pk>/", views.cut_compare, name="cut-compare"),
     path("cuts/<int:pk>/files/<str:name>", views.cut_file, name="cut-file"),
     path("cuts/<int:pk>/waive-qc/", views.cut_waive_qc, name="cut-waive-qc"),
     path("cuts/<int:pk>/subtitles/", views.cut_subtitles, name="cut-subtitles"),

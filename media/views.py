@@ -163,7 +163,32 @@ def cut_detail(request, pk):
         "cut": cut, "project": cut.deliverable.project, "findings": cut.findings, "report": cut.qc.get("report", {}),
         "renditions": {r.kind: r for r in cut.renditions.all()}, "actions": services.cut_actions(cut, request.user),
         "waivers": cut.waivers.select_related("user"),
+        "previous": cut.previous(),
     })
+
+
+@require_GET
+@login_required
+def cut_compare(request, pk, other_pk):
+    """Two versions of one project's cut side by side or under a wipe, synchronised."""
+    cut = access.get_cut_for_user(request.user, pk)
+    other = access.get_cut_for_user(request.user, other_pk)
+    if other.deliverable.project_id != cut.deliverable.project_id:
+        raise Http404
+    project = cut.deliverable.project
+    older, newer = sorted((cut, other), key=lambda c: c.deliverable.version)
+    return render(request, "media/compare.html", compare_context(
+        title=project.topic.title, fps=(newer.probe or {}).get("fps") or 25,
+        a=(reverse("cut-file", args=[newer.pk, "proxy.mp4"]), f"v{newer.deliverable.version}"),
+        b=(reverse("cut-file", args=[older.pk, "proxy.mp4"]), f"v{older.deliverable.version}"),
+        back=(reverse("cut-detail", args=[cut.pk]), str(cut.deliverable)),
+    ))
+
+
+def compare_context(*, title, fps, a, b, back):
+    """What the compare page reads: ``a`` leads (the newer version), ``b`` follows; each is (url, label)."""
+    return {"title": title, "fps": fps, "a_src": a[0], "a_label": a[1], "b_src": b[0], "b_label": b[1],
+            "back_url": back[0], "back_label": back[1]}
 
 
 @require_GET

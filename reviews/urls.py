@@ -20,6 +20,7 @@ urlpatterns = [
     path("panel-sessions/<int:pk>/entries/<int:entry_pk>/comments/", views.entry_comment, name="panel-entry-comment"),
     path("panel-sessions/<int:pk>/entries/<int:entry_pk>/decide/", views.entry_decide, name="panel-entry-decide"),
     path("panel-sessions/<int:pk>/entries/<int:entry_pk>/files/<str:name>", views.entry_file, name="panel-entry-file"),
+    path("panel-sessions/<int:pk>/entries/<int:entry_pk>/compare/", views.entry_compare, name="panel-entry-compare"),
     path("panel-comments/<int:pk>/resolve/", views.comment_resolve, name="panel-comment-resolve"),
     path("panel-comments/<int:pk>/frame.jpg", views.comment_frame, name="panel-comment-frame"),
     path("projects/<int:pk>/rectification/", views.project_rectification, name="project-rectification"),

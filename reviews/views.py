@@ -13,10 +13,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from media.views import SERVED, ranged_file
+from media.views import SERVED, compare_context, ranged_file
 from projects.models import State, VideoProject
 from reviews import access, board, exports, notify, rules, services, timecode
 from reviews.models import Group, Item, Rubric, Visibility
@@ -247,6 +248,7 @@ def _room_context(request, entry):
         "findings": cut.findings,
         "items": items,
     }
+    context["previous"] = _previous_cut(entry)
     if actions.sees_panel:
         context["summary"] = services.entry_summary(entry)
         context["panel_cards"] = [c for c in entry.cards.all() if c.submitted]
@@ -363,13 +365,39 @@ def item_frame(request, pk):
 def entry_file(request, pk, entry_pk, name):
     """The cut's previews for the room: members see them through their seat, not the project."""
     entry = access.get_entry_for_user(request.user, pk, entry_pk)
-    if name == "subtitles.vtt" and entry.cut.subtitles_key:
-        return ranged_file(request, entry.cut.subtitles_key)
+    cut = entry.cut
+    if request.GET.get("of") == "previous":
+        cut = _previous_cut(entry)
+        if cut is None:
+            raise Http404
+    if name == "subtitles.vtt" and cut.subtitles_key:
+        return ranged_file(request, cut.subtitles_key)
     kind = SERVED.get(name)
-    rendition = entry.cut.renditions.filter(kind=kind).first() if kind else None
+    rendition = cut.renditions.filter(kind=kind).first() if kind else None
     if rendition is None:
         raise Http404
     return ranged_file(request, rendition.key)
+
+
+def _previous_cut(entry):
+    """The version before this one, which the panel saw last round (what the items were raised on)."""
+    return entry.cut.previous()
+
+
+@require_GET
+@login_required
+def entry_compare(request, pk, entry_pk):
+    """This version against the previous one, synchronised, for judging the rectification."""
+    entry = access.get_entry_for_user(request.user, pk, entry_pk)
+    previous = _previous_cut(entry)
+    if previous is None:
+        raise Http404
+    files = reverse("panel-entry-file", args=[pk, entry.pk, "proxy.mp4"])
+    return render(request, "media/compare.html", compare_context(
+        title=entry.project.title, fps=timecode.fps_of(entry.cut),
+        a=(files, f"v{entry.cut.deliverable.version}"), b=(files + "?of=previous", f"v{previous.deliverable.version}"),
+        back=(reverse("panel-entry", args=[pk, entry.pk]), entry.session.title),
+    ))
 
 
 # --- the office: results and verdicts --------------------------------------------------------

@@ -170,12 +170,13 @@ TASKS = {
 }
 
 # Mail (panel notifications): printed to the console in the embedded default; SMTP when
-# REELWORK_SMTP_HOST is set.
-if env_str("REELWORK_SMTP_HOST", ""):
+# REELWORK_SMTP_HOST is set, and in production (the machine's own mail server unless told otherwise).
+SMTP_HOST = env_str("REELWORK_SMTP_HOST", "localhost" if PRODUCTION else "")
+if SMTP_HOST:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": {
-        "host": env_str("REELWORK_SMTP_HOST"), "port": env_int("REELWORK_SMTP_PORT", 587),
+        "host": SMTP_HOST, "port": env_int("REELWORK_SMTP_PORT", 25),
         "username": env_str("REELWORK_SMTP_USER", ""), "password": env_str("REELWORK_SMTP_PASSWORD", ""),
-        "use_tls": env_bool("REELWORK_SMTP_TLS", True), "timeout": 10,
+        "use_tls": env_bool("REELWORK_SMTP_TLS", False), "timeout": 10,
     }}}
 else:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}

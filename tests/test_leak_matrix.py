@@ -58,6 +58,7 @@ ROUTES = {
     "cut-status": (lambda w: [w.cut.pk], FILM),
     "cut-file": (lambda w: [w.cut.pk, "proxy.mp4"], FILM),
     "cut-waive-qc": (lambda w: [w.cut.pk], FILM),
+    "cut-compare": (lambda w: [w.cut.pk, w.cut.pk], FILM),
     "cut-subtitles": (lambda w: [w.cut.pk], FILM),
     "api-token": (lambda w: [], SIGNED_IN),  # each person's own token
     "api-token-issue": (lambda w: [], SIGNED_IN),
@@ -96,6 +97,7 @@ ROUTES = {
     "panel-entry-comment": (lambda w: [w.session.pk, w.entry.pk], {"office"}),
     "panel-entry-decide": (lambda w: [w.session.pk, w.entry.pk], {"office"}),
     "panel-entry-file": (lambda w: [w.session.pk, w.entry.pk, "proxy.mp4"], {"office"}),
+    "panel-entry-compare": (lambda w: [w.session.pk, w.entry.pk], {"office"}),
     "panel-comment-resolve": (lambda w: [w.comment.pk], {"office"}),
     "panel-comment-frame": (lambda w: [w.comment.pk], {"office"}),
     "project-rectification": (lambda w: [w.project.pk], FILM),

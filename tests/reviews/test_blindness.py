@@ -36,6 +36,7 @@ ARGS = {
     "panel-entry-comment": lambda w: [w.session.pk, w.entry.pk],
     "panel-entry-decide": lambda w: [w.session.pk, w.entry.pk],
     "panel-entry-file": lambda w: [w.session.pk, w.entry.pk, "proxy.mp4"],
+    "panel-entry-compare": lambda w: [w.session.pk, w.entry.pk],
     "panel-comment-resolve": lambda w: [w.private.pk],
     "panel-comment-frame": lambda w: [w.private.pk],
     "project-rectification": lambda w: [w.project.pk],

@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 
 from media import storage
 from media.models import Rendition
+from projects.models import VideoProject
 from reviews.models import Comment, Decision, Scorecard, Session
 from tests.reviews.conftest import fresh_entry, score
 from tests.support.clips import make_clip
@@ -158,3 +159,31 @@ def test_a_panelist_may_not_confirm_or_manage(world, client):
     assert not Decision.objects.exists()
     assert Session.objects.get(pk=world.session.pk).phase == "scoring"
     assert fresh_entry(world).project.state == "panel_review"
+
+
+def test_the_panel_compares_the_new_version_with_the_previous_one(world, client):
+    from tests.support.factories import submit_version
+
+    score(world, world.expert, 7)
+    from reviews import services
+
+    services.decision_confirm(entry=fresh_entry(world), user=world.office, verdict="revise")
+    project = VideoProject.objects.get(pk=world.project.pk)
+    submit_version(project, world.producer, "cut")
+    from tests.reviews.conftest import panel_cut
+
+    project = VideoProject.objects.get(pk=world.project.pk)
+    panel_cut(project)
+    session = services.session_open(panel=world.panel, user=world.office, title="复审", rubric=world.rubric)
+    entry = services.entry_add(session=session, user=world.office, project=project)
+    services.session_start_scoring(session=session, user=world.office)
+    client.force_login(world.expert)
+    assert "Compare with v1" in client.get(reverse("panel-entry", args=[session.pk, entry.pk])).content.decode()
+    page = client.get(reverse("panel-entry-compare", args=[session.pk, entry.pk])).content.decode()
+    files = reverse("panel-entry-file", args=[session.pk, entry.pk, "proxy.mp4"])
+    assert f'src="{files}"' in page and f'src="{files}?of=previous"' in page
+    # the first session's cut has nothing before it
+    assert client.get(reverse("panel-entry-compare", args=[world.session.pk, world.entry.pk])).status_code == 404
+    client.force_login(world.producer)
+    cuts = sorted(world.project.deliverables.filter(kind="cut"), key=lambda d: d.version)
+    assert client.get(reverse("cut-compare", args=[cuts[1].cut.pk, cuts[0].cut.pk])).status_code == 200

@@ -169,7 +169,7 @@ def agreement(totals: dict[tuple[int, int], float]) -> float | None:
         return None
     cuts = sorted({cut for _, cut in totals})
     # Raters as rows, cuts as columns, nan where a rater has no total; only the pairable columns.
-    data = np.array([[cuts_of.get(c, np.nan) for c in cuts] for _, cuts_of in sorted(by_rater.items())])
+    data = np.array([[row.get(c, np.nan) for c in cuts] for _, row in sorted(by_rater.items())])
     data = data[:, (~np.isnan(data)).sum(axis=0) >= 2]
     if data.shape[1] == 0:
         return None
@@ -232,7 +232,9 @@ def ranking(summaries: dict[int, CutSummary]) -> list[tuple[int, int | None]]:
         if s.weighted_mean is None:
             out.append((cut, None))
             continue
-        if previous is None or previous[0] != s.veto_failed or not math.isclose(previous[1], s.weighted_mean, abs_tol=_TIE):
+        tied = previous is not None and previous[0] == s.veto_failed and math.isclose(
+            previous[1], s.weighted_mean, rel_tol=0, abs_tol=_TIE)
+        if not tied:
             rank = position
         previous = (s.veto_failed, s.weighted_mean)
         out.append((cut, rank))

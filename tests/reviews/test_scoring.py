@@ -127,7 +127,15 @@ def test_the_trimmed_mean_of_ten_drops_two_at_each_end():
     assert s.trimmed_mean == pytest.approx(65)
     assert s.mean == pytest.approx(63)  # 630 / 10
     assert s.median == pytest.approx(65)  # (64 + 66) / 2
-    assert summarise_cut(cards, criteria, EQUAL, RULE, trim=0.1).trimmed_mean == pytest.approx(65.625)  # floor(1.0) = 1: (630 - 5 - 100) / 8
+    # trim 0.1: floor(1.0) = 1 from each end: (630 - 5 - 100) / 8 = 65.625
+    assert summarise_cut(cards, criteria, EQUAL, RULE, trim=0.1).trimmed_mean == pytest.approx(65.625)
+
+
+def test_the_trim_count_is_not_lost_to_float_rounding():
+    # 0.29 * 100 is 28.999999999999996 in floats; the trim is still 29 from each end.
+    # squares 0..99, keep 29..70: (sum of i^2 to 70 - sum to 28) / 42 = (70*71*141/6 - 28*29*57/6) / 42
+    # = (116795 - 7714) / 42 = 109081 / 42
+    assert trimmed_mean([float(i * i) for i in range(100)], 0.29) == pytest.approx(109081 / 42)
 
 
 def test_the_trimmed_mean_cuts_the_extremes():
@@ -196,7 +204,8 @@ def test_krippendorffs_published_example():
         "C": [None, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, None],
         "D": [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, None],
     }
-    totals = {(rater, unit): v for rater, (_, values) in enumerate(rows.items()) for unit, v in enumerate(values) if v is not None}
+    totals = {(rater, unit): v for rater, values in enumerate(rows.values())
+              for unit, v in enumerate(values) if v is not None}
     assert agreement(totals) == pytest.approx(0.849, abs=5e-4)
 
 

@@ -183,7 +183,7 @@ def slot_add(
     """Programme ``film`` in ``event``: refused when the film is not approved, the slot lies
     outside the event's window, its audience exceeds the venue's seats, or the venue is booked."""
     rules.check_can_edit(event, user)
-    event = Event.objects.select_for_update().select_related("venue").get(pk=event.pk)
+    event = Event.objects.select_for_update(of=("self",)).select_related("venue").get(pk=event.pk)
     film = VideoProject.objects.select_related("topic").get(pk=film.pk)
     venue, starts_at, ends_at = _place(event, venue=venue, starts_at=starts_at, ends_at=ends_at)
     venue = _lock(venue)
@@ -208,8 +208,8 @@ def slot_update(
     """Move a slot, change its audience or its film; checked again as a new slot would be,
     leaving itself out. A slot whose audience was counted keeps its film."""
     rules.check_can_edit(slot.event, user)
-    event = Event.objects.select_for_update().select_related("venue").get(pk=slot.event_id)
-    locked = Slot.objects.select_for_update().select_related("film__topic").get(pk=slot.pk)
+    event = Event.objects.select_for_update(of=("self",)).select_related("venue").get(pk=slot.event_id)
+    locked = Slot.objects.select_for_update(of=("self",)).select_related("film__topic").get(pk=slot.pk)
     film = VideoProject.objects.select_related("topic").get(pk=film.pk)
     if film.pk != locked.film_id and rules.slot_has_audience(locked):
         raise Conflict(_("“%(film)s” has a counted audience here: the showing keeps its film.") % {"film": locked.film.title})
@@ -229,7 +229,7 @@ def slot_update(
 @transaction.atomic
 def slot_remove(*, slot: Slot, user) -> None:
     """Take a film out of an event; a showing whose audience was counted stays on the record."""
-    locked = Slot.objects.select_for_update().select_related("event", "film__topic").get(pk=slot.pk)
+    locked = Slot.objects.select_for_update(of=("self",)).select_related("event", "film__topic").get(pk=slot.pk)
     rules.check_can_remove(locked, user)
     locked.delete()
 
@@ -242,7 +242,7 @@ def inperson_record(*, slot: Slot, user, headcount: int, roster: int | None = No
     """Enter the headcount of a showing in a venue, optionally against the roster of those
     expected (a course's roster when not given). A correction keeps the earlier figure in the
     history and makes the new one current."""
-    locked = Slot.objects.select_for_update().select_related("event", "venue").get(pk=slot.pk)
+    locked = Slot.objects.select_for_update(of=("self",)).select_related("event", "venue").get(pk=slot.pk)
     rules.check_can_count(locked, user)
     if headcount is None:
         raise Invalid(_("Give the headcount."))

@@ -71,15 +71,15 @@ def check_span(starts_at, ends_at, *, now=None) -> None:
     """A start and an end, the end after the start, within the years and the length events may have."""
     if starts_at is None or ends_at is None:
         raise Invalid(_("Give a start and an end."))
+    now = now or timezone.now()
+    around = dt.timedelta(days=365 * limits.EVENT_YEARS_AROUND)
+    if starts_at < now - around or ends_at > now + around or starts_at > now + around or ends_at < now - around:
+        raise Invalid(_("Screenings are scheduled within %(n)s years of today.") % {"n": limits.EVENT_YEARS_AROUND})
     if ends_at <= starts_at:
         raise Invalid(
             _("The end (%(end)s) must come after the start (%(start)s).")
             % {"start": f"{timezone.localtime(starts_at):%Y-%m-%d %H:%M}", "end": f"{timezone.localtime(ends_at):%Y-%m-%d %H:%M}"}
         )
-    now = now or timezone.now()
-    around = dt.timedelta(days=365 * limits.EVENT_YEARS_AROUND)
-    if starts_at < now - around or ends_at > now + around:
-        raise Invalid(_("Screenings are scheduled within %(n)s years of today.") % {"n": limits.EVENT_YEARS_AROUND})
     if ends_at - starts_at > dt.timedelta(days=limits.EVENT_MAX_DAYS):
         raise Invalid(_("An event lasts at most %(n)s days.") % {"n": limits.EVENT_MAX_DAYS})
 

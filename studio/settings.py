@@ -201,7 +201,7 @@ SPECTACULAR_SETTINGS = {
     # Requests and answers differ (read-only fields, input rules): one component for each.
     "COMPONENT_SPLIT_REQUEST": True,
     # state, source and target all use the workflow's states: one enum in the schema.
-    "ENUM_NAME_OVERRIDES": {"ProjectStateEnum": "projects.models.workflow.State"},
+    "ENUM_NAME_OVERRIDES": {"ProjectStateEnum": "projects.models.workflow.State", "EventKindEnum": "screenings.models.Event.Kind"},
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "studio.schema.add_upload_endpoints"],
 }
 

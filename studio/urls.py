@@ -8,6 +8,7 @@ from studio import health, views
 urlpatterns = [
     path("", include("projects.urls")),
     path("", include("media.urls")),
+    path("", include("screenings.urls")),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/api-token/", views.api_token, name="api-token"),
@@ -17,6 +18,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", include("projects.api.urls")),
+    path("api/screenings/", include("screenings.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

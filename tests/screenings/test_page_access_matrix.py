@@ -13,7 +13,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from screenings import services
+from screenings import rules, services
 from screenings.models import Event, InPersonCount, Slot
 from tests.support.http import alerts, assert_not_found
 from tests.support.matrix import cases, client_for, row
@@ -182,3 +182,12 @@ def test_get_on_a_post_only_page_is_405_and_changes_nothing(request, ctx, url_na
     response = client_for(request, "organiser").get(reverse(url_name, args=args))
     assert response.status_code == 405
     assert screening_rows() == before
+
+
+def test_a_clash_is_named_in_the_readers_language(request, ctx):
+    """The site speaks Chinese unless asked otherwise; times read the same in both languages."""
+    url_name, args, data, _ = POSTS["programme a clash"]
+    response = client_for(request, "organiser").post(reverse(url_name, args=args(ctx)), data(ctx))
+    assert response.status_code == 409
+    [message] = alerts(response)
+    assert message == f"红色影院在 {rules.when(ctx.slot.starts_at, ctx.slot.ends_at)} 已有安排：“本周电影周”放映“五华山下的初心故事”。"

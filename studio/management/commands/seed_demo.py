@@ -1,4 +1,5 @@
-"""Demo data: a topic call, three units, one account per role, projects in every workflow state.
+"""Demo data: a topic call, three units, one account per role, projects in every workflow state,
+and screenings of the films in screening (``screenings.demo``).
 
 Safe to run twice: when the demo call exists it only prints the accounts again.
 """
@@ -26,6 +27,7 @@ from projects.models import (
     Track,
     Unit,
 )
+from screenings import demo as screenings_demo
 
 PASSWORD = "reelwork-demo"
 UNITS = [("huashan", "华山街道"), ("huguo", "护国街道"), ("xiyi", "西翥街道")]
@@ -107,6 +109,7 @@ class Command(BaseCommand):
             origin = Origin.ASSIGNED if track.assigned_by_office else Origin.SELF_SELECTED
             services.project_plan(project=project, user=office, genre=genre, track=track, origin=origin, deadline=deadline)
             self._walk(project, target, producer, office, users["organiser"])
+        screenings_demo.seed(organiser=users["organiser"], office=office)
 
     def _walk(self, project, target, producer, office, organiser):
         if target == State.REJECTED:

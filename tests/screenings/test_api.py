@@ -177,3 +177,37 @@ def test_the_totals_in_the_api_are_the_pages(request, ctx, organiser):
     assert {r["kind"]: r["total"] for r in body["by_kind"]} == {"cloud": 1, "course": 0, "film_week": 150}
     page = api(request, "office").get(reverse("screening-totals")).content.decode()
     assert "<td>五华山下的初心故事</td><td>1</td><td>150</td><td>151</td>" in page
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"kind": "party", "title": "x"}, "kind"),
+    ({"kind": "cloud", "title": "x" * 121, "platform": "五华先锋"}, "title"),
+    ({"kind": "cloud", "title": "云展播", "platform": "五华先锋", "starts_at": "3 December"}, "starts_at"),
+    ({"kind": "course", "title": "培训", "course_kind": "dancing"}, "course_kind"),
+    ({"kind": "course", "title": "培训", "roster_size": -3}, "roster_size"),
+])
+def test_malformed_events_are_refused_naming_the_field(request, body, field):
+    times = {"starts_at": LATER.isoformat(), "ends_at": (LATER + dt.timedelta(hours=2)).isoformat()}
+    response = api(request, "organiser").post(reverse("api-events"), {**times, **body}, format="json")
+    assert response.status_code == 400 and field in response.json(), response.json()
+    assert not Event.objects.exists()
+
+
+@pytest.mark.parametrize("body, message", [
+    ({"kind": "cloud", "title": "云展播"}, "Name the platform the cloud showing is on."),
+    ({"kind": "course", "title": "培训", "course_kind": "activists"}, "A course showing needs its course kind and its venue."),
+    ({"kind": "film_week", "title": "   "}, None),
+])
+def test_events_missing_what_their_kind_needs_are_refused(request, course_kinds, body, message):
+    times = {"starts_at": LATER.isoformat(), "ends_at": (LATER + dt.timedelta(hours=2)).isoformat()}
+    response = api(request, "organiser").post(reverse("api-events"), {**times, **body}, format="json")
+    assert_refused(response, 400, message)
+    assert not Event.objects.exists()
+
+
+@pytest.mark.parametrize("body", [{"expected_audience": "many"}, {"film": 10**9}, {"venue": "cinema"}, {"starts_at": 5}])
+def test_malformed_slots_are_refused(request, ctx, body):
+    before = screening_rows()
+    response = api(request, "organiser").post(reverse("api-event-slots", args=[ctx.event.pk]), new_slot(ctx, **body), format="json")
+    assert_refused(response, 400)
+    assert screening_rows() == before

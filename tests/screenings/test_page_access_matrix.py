@@ -191,3 +191,20 @@ def test_a_clash_is_named_in_the_readers_language(request, ctx):
     assert response.status_code == 409
     [message] = alerts(response)
     assert message == f"红色影院在 {rules.when(ctx.slot.starts_at, ctx.slot.ends_at)} 已有安排：“本周电影周”放映“五华山下的初心故事”。"
+
+
+@pytest.mark.parametrize("data", [
+    {"title": "电影周", "starts_at": "12/03/2026 14:00", "ends_at": "12/10/2026 14:00"},  # not ISO
+    {"title": "", "starts_at": iso(NOW), "ends_at": iso(NOW + dt.timedelta(days=2))},
+    {"title": "电影周", "starts_at": iso(NOW), "ends_at": iso(NOW + dt.timedelta(days=400))},  # too long
+    {"title": "电影周", "starts_at": iso(NOW + dt.timedelta(days=3650)), "ends_at": iso(NOW + dt.timedelta(days=3652))},
+])
+def test_a_malformed_event_form_is_refused_with_400_and_nothing_made(request, data):
+    response = client_for(request, "organiser").post(reverse("event-create", args=["film_week"]), data)
+    assert response.status_code == 400
+    assert not Event.objects.exists()
+
+
+def test_the_event_form_sends_iso_times_whatever_the_language(request, ctx):
+    page = client_for(request, "organiser").get(reverse("event-edit", args=[ctx.event.pk])).content.decode()
+    assert 'type="datetime-local"' in page and f'value="{iso(ctx.event.starts_at)}"' in page

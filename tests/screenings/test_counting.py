@@ -190,6 +190,7 @@ def test_two_organisers_booking_one_venue_at_once_one_wins_the_other_hears_the_c
 
     def book(event, who, what):
         def job(ready):
+            translation.activate("en")  # the language is per thread
             ready()
             try:
                 services.slot_add(event=event, user=who, film=what, venue=cinema, starts_at=at(1, "14:00"), ends_at=at(1, "16:00"))

@@ -33,3 +33,10 @@ def deadline_range(today: dt.date) -> tuple[dt.date, dt.date]:
     except ValueError:  # 29 February
         latest = today.replace(year=today.year + DEADLINE_YEARS_AHEAD, day=28)
     return today - dt.timedelta(days=DEADLINE_DAYS_BACK), latest
+
+# Screenings: an event lies within five years either side of today and lasts at most a year; no
+# roster, expected audience or headcount is over a million (a venue's seats bound them further).
+EVENT_YEARS_AROUND = 5
+EVENT_MAX_DAYS = 366
+PLATFORM = 60
+AUDIENCE = 1_000_000

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "projects",
     "reviews",
     "media",
+    "screenings",
 ]
 
 MIDDLEWARE = [
@@ -212,8 +213,13 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["studio.auth.SignedIn"],
     # Requests and answers differ (read-only fields, input rules): one component for each.
     "COMPONENT_SPLIT_REQUEST": True,
-    # state, source and target all use the workflow's states: one enum in the schema.
-    "ENUM_NAME_OVERRIDES": {"ProjectStateEnum": "projects.models.workflow.State"},
+    # state, source and target all use the workflow's states: one enum in the schema. A deliverable's
+    # kind and a screening event's kind are both "kind": each its own name.
+    "ENUM_NAME_OVERRIDES": {
+        "ProjectStateEnum": "projects.models.workflow.State",
+        "DeliverableKindEnum": "projects.models.Deliverable.Kind",
+        "EventKindEnum": "screenings.models.Event.Kind",
+    },
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "studio.schema.add_upload_endpoints"],
 }
 

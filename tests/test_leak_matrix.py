@@ -12,17 +12,21 @@ storage paths under every prefix a static-file route could serve them from, with
 the URLs loaded afresh, as ``./run`` runs: none may answer with the file.
 """
 
+import datetime as dt
 import importlib
 
 import pytest
 from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import clear_url_caches, get_resolver, reverse
+from django.utils import timezone
 
 from media import storage
 from media.models import Rendition, Upload
 from projects import services
 from projects.models import State
+from screenings import services as screenings
+from screenings.models import Venue
 from tests.support.factories import pass_all, png_bytes, processed_cut
 from tests.support.matrix import ROLES, client_for
 
@@ -32,6 +36,9 @@ FILM = {"office", "own"}  # who may see unit A's film in production
 SIGNED_IN = set(ROLES) - {"anon"}
 PRODUCERS = {"office", "own", "other"}
 PUBLIC = set(ROLES)
+# Screenings are the organisers' and the office's. The film in production is never programmable,
+# so their pages hold nothing of it either way (tests/screenings checks what they do show).
+EVENTS = {"office", "organiser"}
 
 # url name: (args from the world, roles that may see what it shows). "Seeing" a list means the
 # film is in it for FILM roles only; for the rest the list must leave it out.
@@ -116,6 +123,23 @@ ROUTES = {
     "api-rectification-close": (lambda w: [w.item.pk], FILM),
     "api-rectification-reopen": (lambda w: [w.item.pk], FILM),
     "api-notifications": (lambda w: [], SIGNED_IN),
+    "event-list": (lambda w: [], EVENTS),
+    "event-create": (lambda w: ["film_week"], EVENTS),
+    "screening-totals": (lambda w: [], EVENTS),
+    "event-detail": (lambda w: [w.event.pk], EVENTS),
+    "event-edit": (lambda w: [w.event.pk], EVENTS),
+    "slot-add": (lambda w: [w.event.pk], EVENTS),
+    "slot-edit": (lambda w: [w.slot.pk], EVENTS),
+    "slot-remove": (lambda w: [w.slot.pk], EVENTS),
+    "slot-headcount": (lambda w: [w.slot.pk], EVENTS),
+    "api-venues": (lambda w: [], EVENTS),
+    "api-course-kinds": (lambda w: [], EVENTS),
+    "api-events": (lambda w: [], EVENTS),
+    "api-event": (lambda w: [w.event.pk], EVENTS),
+    "api-event-slots": (lambda w: [w.event.pk], EVENTS),
+    "api-slot": (lambda w: [w.slot.pk], EVENTS),
+    "api-slot-headcount": (lambda w: [w.slot.pk], EVENTS),
+    "api-screening-totals": (lambda w: [], EVENTS),
     "api-schema": (lambda w: [], SIGNED_IN),
     "api-docs": (lambda w: [], SIGNED_IN),
 }
@@ -171,7 +195,7 @@ def _png() -> bytes:
 
 
 @pytest.fixture
-def world(make_project, producer_a, office, storage_dir, call):
+def world(make_project, producer_a, office, organiser, storage_dir, call):
     """Unit A's film in production: a storyboard version with a frame, a processed cut with its
     previews and subtitles, an upload in progress: every kind of stored file there is."""
     w = World()
@@ -199,6 +223,13 @@ def world(make_project, producer_a, office, storage_dir, call):
     storage.local_append(key=w.upload.partial_key, offset=0, chunk_iter=[SECRET[:5]])
     w.project = project
     _panel_on(w, office)
+    # A screening of another, approved film, by the organiser: every screening route has an object.
+    shown = make_project(State.APPROVED, title="已通过的另一部片子")
+    start = timezone.now()
+    w.event = screenings.event_create(user=organiser, kind="film_week", title="电影周", starts_at=start,
+                                      ends_at=start + dt.timedelta(days=7))
+    w.slot = screenings.slot_add(event=w.event, user=organiser, film=shown, venue=Venue.objects.create(name="红色影院", capacity=300),
+                                 starts_at=start, ends_at=start + dt.timedelta(hours=2))
     w.keys = sorted(str(p.relative_to(storage_dir)) for p in storage_dir.rglob("*") if p.is_file())
     assert len(w.keys) >= 8, w.keys
     return w
@@ -207,7 +238,7 @@ def world(make_project, producer_a, office, storage_dir, call):
 def every_row():
     """All rows of our apps' tables, to show a GET changed nothing anywhere."""
     rows = {}
-    for label in ("projects", "media", "reviews", "auth"):
+    for label in ("projects", "media", "reviews", "screenings", "auth"):
         for model in apps.get_app_config(label).get_models():
             rows[model._meta.label] = sorted(map(repr, model.objects.values_list()))
     return rows

@@ -1,4 +1,5 @@
-"""Demo data: a topic call, three units, one account per role, projects in every workflow state.
+"""Demo data: a topic call, three units, one account per role, projects in every workflow state,
+and screenings of the films in screening (``screenings.demo``).
 
 Safe to run twice: when the demo call exists it only prints the accounts again.
 """
@@ -27,6 +28,7 @@ from projects.models import (
     Track,
     Unit,
 )
+from screenings import demo as screenings_demo
 
 PASSWORD = "reelwork-demo"
 UNITS = [("huashan", "华山街道"), ("huguo", "护国街道"), ("xiyi", "西翥街道")]
@@ -115,6 +117,7 @@ class Command(BaseCommand):
             projects[title] = project
         reviews_demo.seed(users=users, projects=projects,
                           upload_cut=lambda p: self._upload_demo_cut(p, users["producer_a"], office))
+        screenings_demo.seed(organiser=users["organiser"], office=office)
 
     def _walk(self, project, target, producer, office, organiser):
         if target == State.REJECTED:

@@ -1,0 +1,111 @@
+"""Cumulative audiences: per film, per event, per kind of event, per genre and per year, online and
+in person kept apart and summed. One function feeds the totals page and the API.
+
+What is counted. Online, a view is one viewer (the cookie's id) watching one film of one cloud
+showing: the unique row per (event, film, viewer) is the count, so reloads, tabs and replays add
+nothing, and the same person watching in two showings is in the audience of each, as they would
+be if they had sat through two showings in a hall. In person, the current headcount of each
+showing. Every grouping adds up the same units, so the rows of each table sum to the same overall
+figure, with nothing counted twice. An online view falls in the year it was counted, a headcount
+in the year its showing began (the reader's time zone).
+
+Cost. Four queries whatever the number of views: the views and the headcounts grouped in the
+database by (event, film, year), the programme's labels, and the genres; the rest is arithmetic
+over at most one row per showing and year.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, Sum
+from django.db.models.functions import ExtractYear
+
+from projects.models import Genre
+from screenings.models import Event, InPersonCount, OnlineView, Slot
+
+
+@dataclass
+class Audience:
+    online: int = 0
+    in_person: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.online + self.in_person
+
+    def add(self, online: int = 0, in_person: int = 0) -> None:
+        self.online += online
+        self.in_person += in_person
+
+
+@dataclass
+class Row:
+    key: object  # the film's or event's id, the kind's or genre's code, the year
+    label: str
+    audience: Audience = field(default_factory=Audience)
+    extra: dict = field(default_factory=dict)  # what a row says besides its label (an event's kind and start)
+
+
+@dataclass
+class Totals:
+    overall: Audience
+    by_film: list[Row]
+    by_event: list[Row]
+    by_kind: list[Row]
+    by_genre: list[Row]
+    by_year: list[Row]
+
+
+def audience_totals() -> Totals:
+    online = (
+        OnlineView.objects.order_by()
+        .values("event_id", "film_id", year=ExtractYear("counted_at"))
+        .annotate(n=Count("pk"))
+        .values_list("event_id", "film_id", "year", "n")
+    )
+    in_person = (
+        InPersonCount.objects.filter(current=True).order_by()
+        .values(event=F("slot__event_id"), film=F("slot__film_id"), year=ExtractYear("slot__starts_at"))
+        .annotate(n=Sum("headcount"))
+        .values_list("event", "film", "year", "n")
+    )
+    programme = (
+        Slot.objects.order_by()
+        .values_list("event_id", "event__title", "event__kind", "event__starts_at", "film_id", "film__topic__title", "film__genre_id")
+        .distinct()
+    )
+    genres = {genre.pk: genre for genre in Genre.objects.all()}
+
+    films, events = {}, {}
+    film_genre = {}
+    for event_id, event_title, kind, starts_at, film_id, film_title, genre_id in programme:
+        events.setdefault(event_id, Row(event_id, event_title, extra={"kind": kind, "starts_at": starts_at}))
+        films.setdefault(film_id, Row(film_id, film_title))
+        film_genre[film_id] = genre_id
+    kinds = {kind: Row(kind, str(label)) for kind, label in Event.Kind.choices}
+    by_genre = {pk: Row(genre.code, genre.label, extra={"position": genre.position}) for pk, genre in genres.items()}
+    years: dict[int, Row] = {}
+    overall = Audience()
+
+    def count(event_id, film_id, year, online=0, in_person=0):
+        event = events[event_id]
+        for row in (event, films[film_id], kinds[event.extra["kind"]], by_genre[film_genre[film_id]],
+                    years.setdefault(year, Row(year, str(year)))):
+            row.audience.add(online, in_person)
+        overall.add(online, in_person)
+
+    for event_id, film_id, year, n in online:
+        count(event_id, film_id, year, online=n)
+    for event_id, film_id, year, n in in_person:
+        count(event_id, film_id, year, in_person=n or 0)
+
+    return Totals(
+        overall=overall,
+        by_film=sorted(films.values(), key=lambda r: (-r.audience.total, r.label)),
+        by_event=sorted(events.values(), key=lambda r: r.extra["starts_at"], reverse=True),
+        by_kind=list(kinds.values()),
+        # The genres of the programmed films, shown even while nobody has watched them yet.
+        by_genre=sorted((by_genre[pk] for pk in set(film_genre.values())), key=lambda r: (r.extra["position"], r.key)),
+        by_year=sorted(years.values(), key=lambda r: r.key),
+    )
+

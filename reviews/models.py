@@ -66,7 +66,14 @@ class Criterion(BilingualName):
 
     class Meta:
         ordering = ["rubric", "position", "code"]
-        constraints = [models.UniqueConstraint(fields=["rubric", "code"], name="criterion_code_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["rubric", "code"], name="criterion_code_unique"),
+            # A range with room to score in and a weight above zero: the maths divides by both.
+            models.CheckConstraint(condition=models.Q(max_score__gt=models.F("min_score")), name="criterion_range",
+                                   violation_error_message=_("The highest score must be above the lowest.")),
+            models.CheckConstraint(condition=models.Q(weight__gt=0), name="criterion_weight_positive",
+                                   violation_error_message=_("The weight must be above zero.")),
+        ]
         verbose_name = _("criterion")
         verbose_name_plural = _("criteria")
 

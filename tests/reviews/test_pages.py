@@ -187,3 +187,21 @@ def test_the_panel_compares_the_new_version_with_the_previous_one(world, client)
     client.force_login(world.producer)
     cuts = sorted(world.project.deliverables.filter(kind="cut"), key=lambda d: d.version)
     assert client.get(reverse("cut-compare", args=[cuts[1].cut.pk, cuts[0].cut.pk])).status_code == 200
+
+
+def test_a_criterion_without_room_to_score_is_refused_in_the_admin(world, client):
+    from django.contrib.auth.models import User
+
+    from reviews.models import Criterion
+
+    admin = User.objects.create_superuser("root", password="pw-root")
+    client.force_login(admin)
+    c = world.scored[0]
+    url = reverse("admin:reviews_criterion_change", args=[c.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    form = page.context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None} | {"min_score": 5, "max_score": 5, "rubric": c.rubric_id}
+    response = client.post(url, data)
+    assert response.status_code == 200 and "The highest score must be above the lowest." in response.content.decode()
+    assert Criterion.objects.get(pk=c.pk).max_score == 10

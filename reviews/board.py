@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count
 
 from reviews import access, rules, scoring, services
-from reviews.models import Item, Session
+from reviews.models import Group, Item, Session
 
 
 @dataclass
@@ -35,6 +35,12 @@ class BoardRow:
     open_items: int
     decision: object | None
     actions: object = None
+
+    @property
+    def group_means(self) -> list[tuple[str, float | None]]:
+        """Each rater group's mean, named in the reader's language, in the groups' order (a group
+        with no scorecard on this cut shows as None, so every row has the same columns)."""
+        return [(label, self.summary.group_means.get(code)) for code, label in Group.choices]
 
 
 @dataclass

@@ -22,6 +22,7 @@ class MemberScore:
     scores: dict  # criterion id -> value or passed
     submitted: bool
     excluded: str
+    cells: list = field(default_factory=list)  # (criterion, value or passed or None) in the rubric's order
 
 
 @dataclass
@@ -93,7 +94,7 @@ def session_board(session: Session, user=None) -> Board:
             member_rows.append(MemberScore(
                 member=m, total=summaries[entry.pk].totals.get(m.user_id), z=z.get((m.user_id, entry.pk)),
                 veto_failed=submitted and any(v is False for v in values.values()), scores=values, submitted=submitted,
-                excluded=rules.exclusion(entry, m),
+                excluded=rules.exclusion(entry, m), cells=[(c, values.get(c.pk)) for c in db_criteria] if submitted else [],
             ))
         rows.append(BoardRow(
             entry=entry, summary=summaries[entry.pk], proposed=scoring.propose_verdict(summaries[entry.pk], rule),

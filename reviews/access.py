@@ -88,7 +88,7 @@ def items_visible_to(user):
 
 def get_item_for_user(user, pk) -> Item:
     return get_object_or_404(
-        items_visible_to(user).select_related("project", "project__unit", "comment", "comment__entry__cut").distinct(), pk=pk
+        items_visible_to(user).select_related("project", "project__unit", "comment", "comment__entry__cut__deliverable").distinct(), pk=pk
     )
 
 
@@ -97,7 +97,7 @@ def get_project_items_for_user(user, project_pk):
     from projects.access import get_project_for_user
 
     project = get_project_for_user(user, project_pk)
-    items = Item.objects.filter(project=project).select_related("comment", "comment__entry__cut", "comment__author", "answered_by")
+    items = Item.objects.filter(project=project).select_related("project", "comment", "comment__entry__cut__deliverable", "comment__author", "answered_by", "answered_in")
     return project, items
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count
 
 from reviews import access, rules, scoring, services
-from reviews.models import Item, Session
+from reviews.models import Group, Item, Session
 
 
 @dataclass
@@ -22,6 +22,7 @@ class MemberScore:
     scores: dict  # criterion id -> value or passed
     submitted: bool
     excluded: str
+    cells: list = field(default_factory=list)  # (criterion, value or passed or None) in the rubric's order
 
 
 @dataclass
@@ -35,6 +36,12 @@ class BoardRow:
     open_items: int
     decision: object | None
     actions: object = None
+
+    @property
+    def group_means(self) -> list[tuple[str, float | None]]:
+        """Each rater group's mean, named in the reader's language, in the groups' order (a group
+        with no scorecard on this cut shows as None, so every row has the same columns)."""
+        return [(label, self.summary.group_means.get(code)) for code, label in Group.choices]
 
 
 @dataclass
@@ -87,7 +94,7 @@ def session_board(session: Session, user=None) -> Board:
             member_rows.append(MemberScore(
                 member=m, total=summaries[entry.pk].totals.get(m.user_id), z=z.get((m.user_id, entry.pk)),
                 veto_failed=submitted and any(v is False for v in values.values()), scores=values, submitted=submitted,
-                excluded=rules.exclusion(entry, m),
+                excluded=rules.exclusion(entry, m), cells=[(c, values.get(c.pk)) for c in db_criteria] if submitted else [],
             ))
         rows.append(BoardRow(
             entry=entry, summary=summaries[entry.pk], proposed=scoring.propose_verdict(summaries[entry.pk], rule),

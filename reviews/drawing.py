@@ -57,3 +57,22 @@ def clean(data) -> dict | None:
 
 def _number(value) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def outline(data, width: float, height: float) -> list[tuple[str, str]]:
+    """A stored drawing as SVG polylines (points, colour) in a ``width`` × ``height`` picture, to
+    show a comment's marks over its frame thumbnail where no script redraws them (the producer's
+    rectification items): a rectangle closes on itself, an arrow gets its head."""
+    lines = []
+    for shape in (data or {}).get("shapes", []):
+        points = [(x * width, y * height) for x, y in shape["points"]]
+        if shape["type"] == "rect":
+            (x0, y0), (x1, y1) = points
+            points = [(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)]
+        elif shape["type"] == "arrow":
+            (x0, y0), (x1, y1) = points
+            angle, head = math.atan2(y1 - y0, x1 - x0), 0.05 * max(width, height)
+            points = [(x0, y0), (x1, y1), (x1 - head * math.cos(angle - 0.4), y1 - head * math.sin(angle - 0.4)),
+                      (x1, y1), (x1 - head * math.cos(angle + 0.4), y1 - head * math.sin(angle + 0.4))]
+        lines.append((" ".join(f"{x:.1f},{y:.1f}" for x, y in points), shape.get("color") or "#e53935"))
+    return lines

@@ -142,6 +142,16 @@ def check_can_answer(item: Item, user) -> None:
         raise Conflict(_("This item is closed."))
     if item.project.state != State.PRODUCTION:
         raise Conflict(_("Items are answered while the project is back in production."))
+    if answering_version(item) is None:
+        raise Conflict(_("Upload the new version of the cut first, then answer the items against it."))
+
+
+def answering_version(item: Item) -> Deliverable | None:
+    """The version an answer is tied to: the project's latest cut, once it is newer than the one
+    the item was raised on (None before the producer has uploaded it)."""
+    raised_in = item.comment.entry.cut.deliverable.version
+    latest = item.project.deliverables.filter(kind="cut").order_by("-version").first()
+    return latest if latest is not None and latest.version > raised_in else None
 
 
 def check_can_settle(item: Item, user) -> None:

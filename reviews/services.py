@@ -437,10 +437,7 @@ def item_answer(*, item: Item, user, answer: str) -> Item:
     answer = _text(_("The answer"), answer, limits.COMMENT)
     if not answer:
         raise Invalid(_("Say how the new version answers this item."))
-    raised_in = item.comment.entry.cut.deliverable.version
-    latest = item.project.deliverables.filter(kind="cut").order_by("-version").first()
-    if latest is None or latest.version <= raised_in:
-        raise Conflict(_("Upload the new version of the cut first, then answer the items against it."))
+    latest = rules.answering_version(item)
     item.status, item.answer, item.answered_in, item.answered_by, item.answered_at = (
         Item.Status.ANSWERED, answer, latest, user, timezone.now())
     item.save()

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from media.views import SERVED, compare_context, ranged_file
 from projects.models import State, VideoProject
-from reviews import access, board, exports, notify, rules, services, timecode
+from reviews import access, board, drawing, exports, notify, rules, services, timecode
 from reviews.models import Group, Item, Rubric, Visibility
 from studio import roles
 from studio.errors import ActionRefused, Invalid
@@ -220,6 +220,12 @@ def session_phase(request, pk, name):
 # --- the review room -------------------------------------------------------------------------
 
 
+def _picture(cut) -> tuple[int, int]:
+    """The cut's picture size as displayed, for drawings over its frame thumbnails."""
+    probe = cut.probe or {}
+    return (probe.get("width") or 1920, probe.get("height") or 1080)
+
+
 def _room_context(request, entry):
     cut, fps = entry.cut, timecode.fps_of(entry.cut)
     actions = rules.entry_actions(entry, request.user)
@@ -231,13 +237,15 @@ def _room_context(request, entry):
         c.visible_replies = [r for r in c.replies.all() if rules.sees_comment(request.user, r, entry)]
         c.entry = entry
         c.can_resolve = rules.verdict(rules.check_can_resolve, c, request.user)
+        c.marks = drawing.outline(c.drawing, *_picture(cut))
     criteria = list(entry.session.rubric.criteria.all())
     mine = {s.criterion_id: s for s in actions.card.scores.all()} if actions.card else {}
     for c in criteria:
         score = mine.get(c.pk)
         c.mine = None if score is None else (score.passed if c.is_veto else score.value)
-    items = list(Item.objects.filter(project=entry.project).select_related("comment", "comment__entry__cut", "answered_in", "project"))
+    items = list(Item.objects.filter(project=entry.project).select_related("comment", "comment__entry__cut__deliverable", "answered_in", "project"))
     for item in items:
+        item.timecode = _item_timecode(item)
         item.can_settle = rules.verdict(rules.check_can_settle, item, request.user)
     context = {
         "entry": entry, "session": entry.session, "project": entry.project, "cut": cut, "fps": fps,
@@ -247,6 +255,7 @@ def _room_context(request, entry):
                                for c in comments if c.frame is not None]),
         "findings": cut.findings,
         "items": items,
+        "picture": _picture(cut),
     }
     context["previous"] = _previous_cut(entry)
     if actions.sees_panel:
@@ -304,11 +313,11 @@ def entry_comment(request, pk, entry_pk):
             end = _frame(request.POST.get("end_frame"), request.POST.get("end_timecode"), fps)
         raw_drawing = request.POST.get("drawing", "").strip()
         try:
-            drawing = json.loads(raw_drawing) if raw_drawing else None
+            drawing_data = json.loads(raw_drawing) if raw_drawing else None
         except ValueError:
             raise Invalid(_("The drawing is not valid JSON.")) from None
         comment = services.comment_add(entry=entry, user=request.user, body=request.POST.get("body", ""), frame=frame,
-                                       end_frame=end, drawing_data=drawing, private="private" in request.POST,
+                                       end_frame=end, drawing_data=drawing_data, private="private" in request.POST,
                                        parent=parent)
     except ActionRefused as exc:
         return _refused(request, exc, _room_page(request, entry))
@@ -448,11 +457,22 @@ def session_export(request, pk, fmt):
 # --- the producer: rectification -------------------------------------------------------------
 
 
+def _item_timecode(item) -> str:
+    """Where the item's comment sits in the version it was raised on: a frame, or in–out."""
+    comment = item.comment
+    if comment.frame is None:
+        return ""
+    fps = timecode.fps_of(comment.entry.cut)
+    start = timecode.to_timecode(comment.frame, fps)
+    return f"{start}–{timecode.to_timecode(comment.end_frame, fps)}" if comment.end_frame is not None else start
+
+
 def _items_context(request, project, items):
     items = list(items)
     for item in items:
-        item.timecode = (timecode.to_timecode(item.comment.frame, timecode.fps_of(item.comment.entry.cut))
-                         if item.comment.frame is not None else "")
+        item.timecode = _item_timecode(item)
+        item.picture = _picture(item.comment.entry.cut)
+        item.marks = drawing.outline(item.comment.drawing, *item.picture)
         item.can_answer = rules.verdict(rules.check_can_answer, item, request.user)
         item.can_settle = rules.verdict(rules.check_can_settle, item, request.user)
     return {"project": project, "items": items}

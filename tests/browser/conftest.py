@@ -5,10 +5,14 @@ browser tests are skipped with a loud reason, except on CI (``CI=true``), where 
 
 Django's live server runs in a thread next to the test; Playwright's sync API keeps an event
 loop in the test's thread, so Django's async-safety check must be relaxed for the ORM calls the
-tests make between page steps (set below, restored when the session ends).
+tests make between page steps (set below, restored when the session ends). With the in-memory
+SQLite of the default run, the server's threads share the test's one connection: the server
+answers one request at a time (``serialised_live_server``), and a test lets the page's requests
+finish before it queries the database itself.
 """
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -36,6 +40,33 @@ def _no_browser(reason):
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(message, pytrace=False)
     pytest.skip(message)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def serialised_live_server():
+    """A page loading a video, its poster and a frame thumbnail sends requests at once; on one
+    shared SQLite connection their queries would interleave (a cursor reads another request's
+    rows). Requests still arrive on threads, so a kept-alive connection blocks nobody."""
+    from django.test.testcases import LiveServerThread, ThreadedWSGIServer
+
+    lock = threading.Lock()
+
+    class Serialised(ThreadedWSGIServer):
+        def set_app(self, application):
+            if not self.connections_override:  # PostgreSQL, or SQLite on disk: nothing shared
+                return super().set_app(application)
+
+            def serialised(environ, start_response):
+                with lock:
+                    return application(environ, start_response)
+
+            super().set_app(serialised)
+
+    LiveServerThread.server_class = Serialised
+    try:
+        yield
+    finally:
+        LiveServerThread.server_class = ThreadedWSGIServer
 
 
 @pytest.fixture(scope="session")

@@ -78,7 +78,10 @@
   }
   video.addEventListener("timeupdate", tick);
   video.addEventListener("seeked", tick);
-  video.addEventListener("loadedmetadata", () => { fit(); tick(); markers(); });
+  const ready = () => { fit(); tick(); markers(); };
+  video.addEventListener("loadedmetadata", ready);
+  // A cached proxy can have its metadata before this deferred script runs: no event then.
+  if (video.readyState >= 1) ready();
   window.addEventListener("resize", fit);
   if (video.requestVideoFrameCallback) {
     const onFrame = (_now, meta) => { tcEl.textContent = timecode(frameAt(meta.mediaTime)); redraw(); video.requestVideoFrameCallback(onFrame); };

@@ -171,11 +171,11 @@ def open_file(signed: str, *, now: dt.datetime | None = None) -> tuple[Opened, s
     payload = _payload(signed, FILE_SALT)
     link = _link_of(payload)
     name, expiry = (payload.get("f"), payload.get("x")) if payload else (None, None)
-    if link is None or not isinstance(name, str) or not isinstance(expiry, int):
+    if link is None or not isinstance(name, str) or not isinstance(expiry, int) or not showings.is_package_file(name):
         return Opened(Status.BAD), None
     if now.timestamp() >= expiry:
         return Opened(Status.EXPIRED, link), None
     opened = _judge(link, None, now)
-    if not opened.open or not showings.is_package_file(name):
+    if not opened.open:
         return opened, None
     return opened, showings.hls_file_key(opened.rendition, name)

@@ -96,7 +96,7 @@ class HeadcountForm(forms.Form):
 class LinkForm(forms.Form):
     """A new viewer link: which of the showing's films, where it will be published, when it expires."""
 
-    film = FilmChoice(label=_("Film"), queryset=VideoProject.objects.none())
+    film = FilmChoice(label=_("Film"), queryset=VideoProject.objects.none(), empty_label=None)
     label = forms.CharField(label=_("Published on"), max_length=limits.PLATFORM, required=False,
                             help_text=_("To tell links apart: 五华先锋 公众号 …"))
     expires_at = When(label=_("Expires at"), required=False,

@@ -210,12 +210,9 @@ def _png() -> bytes:
 
 
 @pytest.fixture
-def world(make_project, producer_a, office, organiser, storage_dir, call, settings):
+def world(make_project, producer_a, office, organiser, storage_dir, call):
     """Unit A's film in production: a storyboard version with a frame, a processed cut with its
     previews and subtitles, an upload in progress: every kind of stored file there is."""
-    # Anonymous API calls are throttled per address (tests/projects/test_api_auth.py); here one
-    # client walks every route in a few seconds, more calls than the throttle lets through.
-    settings.REELWORK_ANON_API_RATE = "10000/min"
     w = World()
     w.call = call
     project = make_project(State.STORYBOARD, title=TITLE)

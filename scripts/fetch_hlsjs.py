@@ -2,8 +2,10 @@
 """Fetch hls.js (the HLS player for browsers without HLS of their own) from the npm registry.
 
 The version, the tarball and the integrity hash npm publishes for it (``dist.integrity``, the
-SHA-512 of the tarball) are pinned in ``scripts/hlsjs.lock.json``, committed; the JavaScript is
-not (``.gitignore``). Run by ``./run`` and ``./test`` at set-up; Node is not needed.
+SHA-512 of the tarball) are pinned in ``scripts/hlsjs.lock.json`` with the SHA-256 of each file
+taken from it (``dist/hls.min.js`` and its source map, which ``collectstatic``'s manifest storage
+follows from the script's ``sourceMappingURL``); the lock is committed, the JavaScript is not
+(``.gitignore``). Run by ``./run`` and ``./test`` at set-up; Node is not needed.
 
     scripts/fetch_hlsjs.py            make sure the pinned file is in place (no network when it is)
     scripts/fetch_hlsjs.py --pin 1.7.4
@@ -79,39 +81,54 @@ def _write(target: Path, data: bytes) -> None:
         raise
 
 
-def _checked_file(lock: dict) -> bytes:
+def _checked_files(lock: dict) -> dict[str, bytes]:
+    """The pinned files from the tarball, once its integrity is the pinned one."""
     tarball = _get(lock["tarball"])
     got = integrity_of(tarball)
     if got != lock["integrity"]:
         raise FetchError(f"the tarball's integrity is {got}, not the pinned {lock['integrity']}: refused")
-    return _extract(tarball, lock["file"])
+    return {member: _extract(tarball, member) for member in lock["files"]}
 
 
-def ensure(lock_path: Path = LOCK) -> Path:
-    """Make sure the pinned hls.js is in place; returns its path. Raises FetchError."""
-    lock = json.loads(lock_path.read_text())
-    target = ROOT / lock["target"]
-    if target.is_file() and hashlib.sha256(target.read_bytes()).hexdigest() == lock["file_sha256"]:
-        return target
-    data = _checked_file(lock)
-    if hashlib.sha256(data).hexdigest() != lock["file_sha256"]:
-        raise FetchError(f"{lock['file']} in the tarball is not the file the lock pins (SHA-256 differs): refused")
-    _write(target, data)
-    return target
+def _target(lock: dict, member: str) -> Path:
+    return ROOT / lock["target_dir"] / member.rsplit("/", 1)[-1]
 
 
-def pin(version: str, lock_path: Path = LOCK) -> dict:
+def _in_place(lock: dict) -> bool:
+    for member, digest in lock["files"].items():
+        target = _target(lock, member)
+        if not target.is_file() or hashlib.sha256(target.read_bytes()).hexdigest() != digest:
+            return False
+    return True
+
+
+def ensure(lock_path: Path | None = None) -> Path:
+    """Make sure the pinned hls.js is in place; returns the script's path. Raises FetchError."""
+    lock = json.loads((lock_path or LOCK).read_text())
+    script = _target(lock, next(iter(lock["files"])))
+    if _in_place(lock):
+        return script
+    for member, data in _checked_files(lock).items():
+        if hashlib.sha256(data).hexdigest() != lock["files"][member]:
+            raise FetchError(f"{member} in the tarball is not the file the lock pins (SHA-256 differs): refused")
+        _write(_target(lock, member), data)
+    return script
+
+
+def pin(version: str, lock_path: Path | None = None) -> dict:
     """Pin ``version``: its tarball and dist.integrity as the registry publishes them."""
+    lock_path = lock_path or LOCK
     lock = json.loads(lock_path.read_text())
     meta = json.loads(_get(f"{REGISTRY}/{lock['package']}/{version}"))
     dist = meta.get("dist") or {}
     if meta.get("version") != version or not dist.get("integrity", "").startswith("sha512-"):
         raise FetchError(f"the registry has no sha512 integrity for {lock['package']}@{version}")
     lock.update(version=version, tarball=dist["tarball"], integrity=dist["integrity"])
-    data = _checked_file(lock)
-    lock["file_sha256"] = hashlib.sha256(data).hexdigest()
+    files = _checked_files(lock)
+    lock["files"] = {member: hashlib.sha256(data).hexdigest() for member, data in files.items()}
     lock_path.write_text(json.dumps(lock, indent=2) + "\n")
-    _write(ROOT / lock["target"], data)
+    for member, data in files.items():
+        _write(_target(lock, member), data)
     return lock
 
 

@@ -7,8 +7,8 @@ the proxy. The QC filters they run are :mod:`media.qc_measure`; what passes is :
   downscaled low-rate copy of the picture, the QC filters (EBU R128 loudness + true peak,
   blackdetect, freezedetect, silencedetect).
 - ``qc_only`` gives browser-ready sources the same QC (one cheap decode, no encode).
-- ``hls`` packages a proxy into fMP4 HLS without re-encoding. Nothing calls it yet: the screening
-  issue will (showings stream HLS); it is kept, and tested, for that.
+- ``hls`` packages a proxy (or a browser-ready original) into fMP4 HLS for cloud showings: a
+  stream copy, or an encode when the codecs can't be copied (``media.showings`` stores it).
 
 Video without sound: the proxy is video-only (no invented silent track). The QC report then has
 ``integrated_lufs = true_peak_dbtp = None`` and ``findings()`` says the film has no sound; a fake
@@ -102,9 +102,18 @@ class Preview:
 
 @dataclass(frozen=True)
 class HLSPackage:
+    """Files in one directory: the playlist, the fMP4 init segment, the media segments."""
+
     playlist: Path
     init: Path
     segments: list[Path]
+    copied: bool = True  # the source's own streams; False: encoded because they could not be copied
+
+    @property
+    def files(self) -> list[Path]:
+        """Every file, the playlist last: stored in this order, a reader never finds the playlist
+        before the segments it names."""
+        return [self.init, *self.segments, self.playlist]
 
 
 # ---------------------------------------------------------------- recipes
@@ -253,23 +262,56 @@ def qc_only(src, probe: Probe, on_progress: Callable[[float], None] | None = Non
     return qc_measure.parse(result.stderr, probe)
 
 
-def hls(proxy_path, out_dir, *, segment_seconds: int = 6) -> HLSPackage:
-    """Package a proxy (H.264/AAC MP4) as fMP4 HLS: index.m3u8, init.mp4, seg_00000.m4s, … (stream copy).
+def hls_copyable(probe: Probe) -> bool:
+    """H.264 8-bit 4:2:0, upright, with AAC or no sound: what every HLS player decodes, so the
+    streams are copied into the segments as they are (our proxies always are)."""
+    return (probe.video_codec == "h264" and probe.pix_fmt in ("yuv420p", "yuvj420p") and not probe.rotation
+            and probe.audio_codec in (None, "aac"))
 
-    Segments are cut at keyframes (every 2 s in our encoded proxies; the source's own in a remux),
-    so they last ``segment_seconds`` or a little more. Not called yet: the screening issue will use
-    it for showings; kept (and tested) until then.
+
+def hls(src, out_dir, probe: Probe | None = None, *, segment_seconds: int = 6) -> HLSPackage:
+    """Package ``src`` (the proxy, or a browser-ready original) as fMP4 HLS for showings:
+    index.m3u8 (VOD), init.mp4, seg_00000.m4s, …
+
+    A stream copy (``-c copy``) when the codecs allow (:func:`hls_copyable`); otherwise the
+    picture is encoded as the proxy would be (H.264 ≤ 720p, keyframes every 2 s) and the sound to
+    AAC. Only the first video and sound streams go in: a camera original's timecode or data track
+    would make the HLS muxer refuse the copy. Segments are cut at keyframes (every 2 s in our
+    proxies; the source's own in a remux), so they last ``segment_seconds`` or a little more.
     """
-    out_dir = Path(out_dir)
+    src, out_dir = Path(src), Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    probe = probe or ff.probe(src)
     playlist = out_dir / "index.m3u8"
+    inp = ffmpeg_args.input(str(src))
+    video = inp[str(probe.video_index)]
+    streams, codecs = [video], {"c:v": "copy"}
+    copy = hls_copyable(probe)
+    if not copy:
+        width, height = fit_size(probe, PROXY_LONG_SIDE, PROXY_SHORT_SIDE)
+        fps = probe.fps if 0 < probe.fps <= 60 else 25
+        streams = [video.filter("scale", width, height, flags=PROXY_SCALE_FLAGS).filter("setsar", 1).filter("format", "yuv420p")]
+        codecs = {"c:v": "libx264", "preset": PROXY_PRESET, "x264-params": PROXY_X264_PARAMS, "crf": PROXY_CRF,
+                  "pix_fmt": "yuv420p", "profile:v": "high", "g": max(1, round(PROXY_GOP_SECONDS * fps))}
+    if probe.has_audio:
+        audio = inp[str(probe.audio_index)]
+        if probe.audio_codec == "aac" and probe.audio_channels <= 2:
+            codecs["c:a"] = "copy"
+        else:
+            audio = audio.filter("aformat", channel_layouts="stereo") if probe.audio_channels > 2 else audio
+            codecs.update({"c:a": "aac", "b:a": PROXY_AUDIO_BITRATE})
+        streams.append(audio)
     cmd = ff.command(ffmpeg_args.output(
-        ffmpeg_args.input(str(proxy_path)), str(playlist), c="copy", f="hls", hls_time=segment_seconds,
-        hls_playlist_type="vod", hls_segment_type="fmp4", hls_fmp4_init_filename="init.mp4",
-        hls_flags="independent_segments", hls_segment_filename=str(out_dir / "seg_%05d.m4s"),
+        *streams, str(playlist), **codecs, f="hls", hls_time=segment_seconds, hls_playlist_type="vod",
+        hls_segment_type="fmp4", hls_fmp4_init_filename="init.mp4", hls_flags="independent_segments",
+        hls_segment_filename=str(out_dir / "seg_%05d.m4s"), map_chapters="-1",
     ))
-    ff.run(cmd, timeout=120 + Path(proxy_path).stat().st_size / 5e6)
-    return HLSPackage(playlist, out_dir / "init.mp4", sorted(out_dir.glob("seg_*.m4s")))
+    if copy:
+        timeout = 120 + probe.size / 5e6
+    else:
+        timeout = 300 + 10 * probe.duration
+    ff.run(cmd, timeout=timeout, duration=probe.duration, finish_timeout=60)
+    return HLSPackage(playlist, out_dir / "init.mp4", sorted(out_dir.glob("seg_*.m4s")), copy)
 
 
 # ---------------------------------------------------------------- pieces

@@ -14,7 +14,7 @@ from pathlib import Path
 from django.db import transaction
 from django.tasks import task
 
-from media import claims, ffmpeg, pipeline, services, storage, uploads, uploads_direct
+from media import claims, ffmpeg, pipeline, services, showings, storage, uploads, uploads_direct
 from media.models import Cut, Rendition, Upload
 
 log = logging.getLogger(__name__)
@@ -65,6 +65,22 @@ def verify_upload(upload_id: str, attempt: int | None = None) -> str:
         log.exception("verifying upload %s (attempt %d)", upload_id, attempt)
         return claims.upload_verify_failed(upload_id=upload_id, attempt=attempt, code="internal")
     return "ready" if cut else "rejected"
+
+
+@task()
+def package_hls(cut_id: int) -> str:
+    """Make a film's HLS rendition for showings (``media.showings.hls_package``): run by the first
+    programming of the film into a cloud showing, and again by a new viewer link while it is
+    missing. Safe to run twice; its time limit is the claim's (``PACKAGING_LIMIT_SECONDS``) and
+    the ffmpeg wrapper's timeout. A failure is logged with its detail and leaves no rendition."""
+    try:
+        return showings.hls_package(cut_id=cut_id)
+    except ffmpeg.FFmpegError as exc:
+        log.warning("cut %s: HLS packaging failed: %s\n%s", cut_id, exc, exc.stderr_tail)
+        return "failed"
+    except storage.StorageError as exc:
+        log.warning("cut %s: HLS packaging could not store: %s", cut_id, exc.detail)
+        return "failed"
 
 
 def _traceback_tail(lines: int = 20) -> str:

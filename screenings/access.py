@@ -11,7 +11,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from screenings import rules
-from screenings.models import Event, Slot
+from screenings.models import Event, Slot, ViewerLink
 from studio.errors import ActionRefused
 
 
@@ -54,3 +54,9 @@ def get_slot_to_edit(user, pk) -> Slot:
     slot = get_slot_for_user(user, pk)
     _refuse(rules.check_can_edit, slot.event, user)
     return slot
+
+
+def get_link_to_revoke(user, pk) -> ViewerLink:
+    link = get_object_or_404(ViewerLink.objects.filter(event__in=events_visible_to(user)).select_related("event", "film"), pk=pk)
+    _refuse(rules.check_can_edit, link.event, user)
+    return link

@@ -1,6 +1,8 @@
 """Demo screenings for ``manage.py seed_demo``: three venues, a cloud showing open now, a course
 showing three days ago and a film week running across this week, all programmed with the demo's
-films in screening, with headcounts for what has been shown and some online viewers.
+films in screening, with headcounts for what has been shown and some online viewers. Each film of
+the cloud showing has a viewer link (listed on the event's page) that plays once the task worker
+has packaged the film as HLS.
 
 The demo's approved film is left approved, so an organiser trying the demo can programme it and
 see it move into screening.
@@ -39,6 +41,8 @@ def seed(*, organiser, office) -> list[Event]:
                                   starts_at=now - dt.timedelta(days=2), ends_at=now + dt.timedelta(days=12))
     for shown in films:
         services.slot_add(event=cloud, user=organiser, film=shown)
+        # The worker packages the film as HLS once this commits; the link plays from then on.
+        services.link_create(event=cloud, user=organiser, film=shown, label="五华先锋 公众号")
     for n in range(37):
         services.view_count(event=cloud, film=film, viewer_id=uuid.uuid4(), at=now - dt.timedelta(hours=40 - n))
 

@@ -91,3 +91,19 @@ class SlotForm(forms.Form):
 class HeadcountForm(forms.Form):
     headcount = forms.IntegerField(label=_("Headcount"), min_value=0, max_value=limits.AUDIENCE)
     roster = forms.IntegerField(label=_("Against a roster of"), min_value=0, max_value=limits.AUDIENCE, required=False)
+
+
+class LinkForm(forms.Form):
+    """A new viewer link: which of the showing's films, where it will be published, when it expires."""
+
+    film = FilmChoice(label=_("Film"), queryset=VideoProject.objects.none(), empty_label=None)
+    label = forms.CharField(label=_("Published on"), max_length=limits.PLATFORM, required=False,
+                            help_text=_("To tell links apart: 五华先锋 公众号 …"))
+    expires_at = When(label=_("Expires at"), required=False,
+                      help_text=_("Empty: thirty days after the showing closes. It plays only while the showing is open."))
+
+    def __init__(self, *args, event: Event, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["film"].queryset = (
+            VideoProject.objects.filter(slots__event=event).select_related("topic").order_by("topic__title").distinct()
+        )

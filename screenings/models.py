@@ -7,6 +7,8 @@ films inside that window; a slot in a venue books the venue for its times, and a
 venue for the whole course. The rules that keep bookings apart are in ``screenings.rules``.
 """
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -162,3 +164,40 @@ class OnlineView(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["event", "film", "viewer_id"], name="one_view_per_viewer_event_film"),
         ]
+
+
+def _link_nonce() -> str:
+    return secrets.token_urlsafe(9)
+
+
+class ViewerLink(models.Model):
+    """A link that lets anyone holding it watch one film of one cloud showing, without an account,
+    during the showing's window. The link's token (``screenings.links``) is signed and names this
+    row and its ``nonce``; a token whose row is gone, whose nonce differs or whose row is revoked
+    is refused however good its signature, so revoking takes effect at once."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="links", verbose_name=_("event"))
+    film = models.ForeignKey("projects.VideoProject", on_delete=models.PROTECT, related_name="viewer_links",
+                             verbose_name=_("film"))
+    label = models.CharField(_("label"), max_length=60, blank=True,
+                             help_text=_("Where the link is published, to tell links apart: 五华先锋 公众号 …"))
+    nonce = models.CharField(max_length=20, default=_link_nonce, editable=False)
+    expires_at = models.DateTimeField(_("expires at"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("created by"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("revoked by"))
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("viewer link")
+        verbose_name_plural = _("viewer links")
+
+    def __str__(self) -> str:
+        return f"{self.event} · {self.film} · {self.label or self.pk}"
+
+    @property
+    def revoked(self) -> bool:
+        return self.revoked_at is not None

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from projects.models import State, VideoProject
 from projects.rules import Verdict, verdict
-from screenings.models import Event, OnlineView, Slot, Venue
+from screenings.models import Event, OnlineView, Slot, Venue, ViewerLink
 from studio import limits, roles
 from studio.errors import Conflict, Forbidden, Invalid
 
@@ -175,16 +175,31 @@ def check_can_count(slot: Slot, user, *, now=None) -> None:
         raise Conflict(_("The showing has not begun (%(when)s): count its audience when it has.") % {"when": when(slot.starts_at, slot.ends_at)})
 
 
+def check_can_link(event: Event, user) -> None:
+    """Viewer links are made (and revoked) for cloud showings by whoever may change the event."""
+    check_can_edit(event, user)
+    if not event.is_cloud:
+        raise Conflict(_("Viewer links are for cloud showings; “%(event)s” is not one.") % {"event": event.title})
+
+
+def check_can_revoke(link: ViewerLink, user) -> None:
+    check_can_link(link.event, user)
+    if link.revoked:
+        raise Conflict(_("This link was already revoked (%(when)s).")
+                       % {"when": f"{timezone.localtime(link.revoked_at):%Y-%m-%d %H:%M}"})
+
+
 # --- what a user may do now ---------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class EventActions:
     edit: Verdict  # change the event, and add, move or remove its slots
+    link: Verdict  # make and revoke viewer links (cloud showings)
 
 
 def event_actions(event: Event, user) -> EventActions:
-    return EventActions(edit=verdict(check_can_edit, event, user))
+    return EventActions(edit=verdict(check_can_edit, event, user), link=verdict(check_can_link, event, user))
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from media import showings
 from projects import services as project_services
 from projects.models import State, VideoProject
 from screenings import rules
-from screenings.models import CourseKind, Event, InPersonCount, OnlineView, Slot, Venue
+from screenings.models import CourseKind, Event, InPersonCount, OnlineView, Slot, Venue, ViewerLink
 from studio import limits
 from studio.errors import Conflict, Invalid
 
@@ -162,11 +163,14 @@ def _check_slot(event: Event, slot: Slot, venue: Venue | None) -> None:
         rules.check_venue_free(venue, slot.starts_at, slot.ends_at, slot=slot, course=event if event.is_course else None)
 
 
-def _start_screening(film: VideoProject, user) -> None:
+def _start_screening(film: VideoProject, user, event: Event) -> None:
     """The first time a film is programmed it moves from approved to screening (the office
-    archives it later); a film already screening stays as it is."""
+    archives it later); a film already screening stays as it is. A film in a cloud showing gets
+    its HLS rendition made once this transaction commits, unless it has one already."""
     if film.state == State.APPROVED:
         project_services.project_fire(project=film, user=user, name="start_screening")
+    if event.is_cloud:
+        showings.hls_request(project=film)
 
 
 @transaction.atomic
@@ -190,7 +194,7 @@ def slot_add(
     slot = Slot(event=event, film=film, venue=venue, starts_at=starts_at, ends_at=ends_at, expected_audience=expected_audience)
     _check_slot(event, slot, venue)
     slot.save()
-    _start_screening(film, user)
+    _start_screening(film, user, event)
     return slot
 
 
@@ -222,7 +226,7 @@ def slot_update(
     if counted is not None and venue is not None:
         rules.check_capacity(venue, counted.headcount, _("The recorded headcount"))
     locked.save()
-    _start_screening(film, user)
+    _start_screening(film, user, event)
     return locked
 
 
@@ -281,3 +285,47 @@ def view_count(*, event: Event, film: VideoProject, viewer_id: uuid.UUID, at: dt
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount == 1
+
+
+# --- viewer links ---------------------------------------------------------------------------------
+
+# How long after the showing closes a link still answers "the showing has ended" before it says
+# "expired": people who come late are told what they missed.
+LINK_OUTLIVES_SHOWING = dt.timedelta(days=30)
+
+
+@transaction.atomic
+def link_create(*, event: Event, user, film: VideoProject, label: str = "",
+                expires_at: dt.datetime | None = None) -> ViewerLink:
+    """A new viewer link to ``film`` in the cloud showing ``event``, to publish on a platform.
+    It expires at ``expires_at`` (by default thirty days after the showing closes; it plays only
+    inside the showing's window anyway). Asks for the film's HLS rendition if it is missing, so a
+    package that failed before is tried again."""
+    rules.check_can_link(event, user)
+    label = label.strip()
+    if len(label) > limits.PLATFORM:
+        raise Invalid(_("%(field)s is longer than %(max)s characters.") % {"field": _("The label"), "max": limits.PLATFORM})
+    if not event.slots.filter(film_id=film.pk).exists():
+        raise Invalid(_("“%(film)s” is not in “%(event)s”: programme it first.") % {"film": film.title, "event": event.title})
+    now = timezone.now()
+    if expires_at is None:
+        expires_at = event.ends_at + LINK_OUTLIVES_SHOWING
+    elif expires_at <= now:
+        raise Invalid(_("A link's expiry must lie in the future."))
+    elif expires_at > event.ends_at + LINK_OUTLIVES_SHOWING:
+        raise Invalid(_("A link expires at most %(n)s days after the showing closes.") % {"n": LINK_OUTLIVES_SHOWING.days})
+    link = ViewerLink.objects.create(event=event, film=film, label=label, expires_at=expires_at, created_by=user)
+    showings.hls_request(project=film)
+    return link
+
+
+@transaction.atomic
+def link_revoke(*, link: ViewerLink, user) -> ViewerLink:
+    """Stop a viewer link at once: its page, its playlist and its file URLs are refused from the
+    next request on (presigned S3 URLs already handed out run until they expire, at most
+    ``screenings.links.MAX_FILE_SECONDS``)."""
+    locked = ViewerLink.objects.select_for_update(of=("self",)).select_related("event").get(pk=link.pk)
+    rules.check_can_revoke(locked, user)
+    locked.revoked_at, locked.revoked_by = timezone.now(), user
+    locked.save(update_fields=["revoked_at", "revoked_by"])
+    return locked

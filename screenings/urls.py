@@ -1,6 +1,6 @@
 from django.urls import path
 
-from screenings import views
+from screenings import views, watch
 
 urlpatterns = [
     path("screenings/", views.event_list, name="event-list"),
@@ -12,4 +12,11 @@ urlpatterns = [
     path("screenings/slots/<int:pk>/edit/", views.slot_edit, name="slot-edit"),
     path("screenings/slots/<int:pk>/remove/", views.slot_remove, name="slot-remove"),
     path("screenings/slots/<int:pk>/headcount/", views.slot_headcount, name="slot-headcount"),
+    path("screenings/events/<int:pk>/links/", views.link_create, name="link-create"),
+    path("screenings/links/<int:pk>/revoke/", views.link_revoke, name="link-revoke"),
+    # The viewer's side: no account, the signed token is the key.
+    path("watch/file/<str:signed>/", watch.watch_file, name="watch-file"),
+    path("watch/<str:token>/", watch.watch, name="watch"),
+    path("watch/<str:token>/index.m3u8", watch.watch_playlist, name="watch-playlist"),
+    path("watch/<str:token>/seen", watch.watch_seen, name="watch-seen"),
 ]

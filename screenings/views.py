@@ -8,11 +8,13 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from screenings import access, rules, services
-from screenings.forms import EventForm, HeadcountForm, SlotForm
+from media import showings
+from screenings import access, links, rules, services
+from screenings.forms import EventForm, HeadcountForm, LinkForm, SlotForm
 from screenings.models import Event, InPersonCount
 from screenings.totals import audience_totals
 from studio import limits
@@ -86,6 +88,15 @@ def _detail_context(request, event, **extra):
         "slot_form": SlotForm(event=event),
         "headcount_form": HeadcountForm(),
     }
+    if event.is_cloud:
+        for slot in slots:
+            slot.streamable = showings.hls_of(showings.film_cut(slot.film)) is not None
+        now = timezone.now()
+        viewer_links = list(event.links.select_related("film__topic", "created_by", "revoked_by"))
+        for link in viewer_links:
+            link.url = request.build_absolute_uri(links.watch_path(link))
+            link.expired = link.expires_at <= now
+        context.update(viewer_links=viewer_links, link_form=LinkForm(event=event))
     context.update(extra)
     return context
 
@@ -156,6 +167,34 @@ def slot_headcount(request, pk):
         return _refused(request, "screenings/event_detail.html", _detail_context(request, slot.event), exc)
     messages.success(request, _("Headcount recorded."))
     return redirect("event-detail", pk=slot.event_id)
+
+
+@require_POST
+@login_required
+def link_create(request, pk):
+    event = access.get_event_to_edit(request.user, pk)
+    form = LinkForm(request.POST, event=event)
+    if not form.is_valid():
+        messages.error(request, _("Check the link's fields."))
+        return render(request, "screenings/event_detail.html", _detail_context(request, event, link_form=form), status=400)
+    try:
+        services.link_create(event=event, user=request.user, **form.cleaned_data)
+    except ActionRefused as exc:
+        return _refused(request, "screenings/event_detail.html", _detail_context(request, event, link_form=form), exc)
+    messages.success(request, _("The link is made: copy it from the list below."))
+    return redirect("event-detail", pk=event.pk)
+
+
+@require_POST
+@login_required
+def link_revoke(request, pk):
+    link = access.get_link_to_revoke(request.user, pk)
+    try:
+        services.link_revoke(link=link, user=request.user)
+    except ActionRefused as exc:
+        return _refused(request, "screenings/event_detail.html", _detail_context(request, link.event), exc)
+    messages.success(request, _("The link is revoked: it opens nothing from now on."))
+    return redirect("event-detail", pk=link.event_id)
 
 
 @require_GET

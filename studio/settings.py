@@ -247,6 +247,8 @@ if not re.fullmatch(r"\d+/[smhd][a-z]*", REELWORK_ANON_API_RATE):
 
 # Cuts: the largest upload accepted, and the chunk size the browser sends.
 REELWORK_UPLOAD_MAX_BYTES = env_int("REELWORK_UPLOAD_MAX_BYTES", 50 * 1024**3)
+# Target length of a cloud showing's HLS segments (seconds; cut at the keyframe at or after it).
+REELWORK_HLS_SEGMENT_SECONDS = env_int("REELWORK_HLS_SEGMENT_SECONDS", 6)
 # One request's worth: a chunk through the app, or a part straight to the bucket (read by
 # media.storage.upload_chunk_bytes). S3 refuses parts under 5 MiB but the last.
 REELWORK_UPLOAD_CHUNK_BYTES = env_int("REELWORK_UPLOAD_CHUNK_BYTES", 8 * 1024**2)

@@ -25,6 +25,7 @@ from media import storage
 from media.models import Rendition, Upload
 from projects import services
 from projects.models import State
+from screenings import links
 from screenings import services as screenings
 from screenings.models import Venue
 from tests.support.factories import pass_all, png_bytes, processed_cut
@@ -132,6 +133,14 @@ ROUTES = {
     "slot-edit": (lambda w: [w.slot.pk], EVENTS),
     "slot-remove": (lambda w: [w.slot.pk], EVENTS),
     "slot-headcount": (lambda w: [w.slot.pk], EVENTS),
+    "link-create": (lambda w: [w.cloud.pk], EVENTS),
+    "link-revoke": (lambda w: [w.link.pk], EVENTS),
+    # The viewer's routes answer anyone (no account), and a bad token opens nothing for anyone:
+    # no role "sees" them here. tests/screenings checks what a good token opens.
+    "watch": (lambda w: [w.bad_token], set()),
+    "watch-playlist": (lambda w: [w.bad_token], set()),
+    "watch-seen": (lambda w: [w.bad_token], set()),
+    "watch-file": (lambda w: [w.bad_token], set()),
     "api-venues": (lambda w: [], EVENTS),
     "api-course-kinds": (lambda w: [], EVENTS),
     "api-events": (lambda w: [], EVENTS),
@@ -236,6 +245,12 @@ def world(make_project, producer_a, office, organiser, storage_dir, call):
                                       ends_at=start + dt.timedelta(days=7))
     w.slot = screenings.slot_add(event=w.event, user=organiser, film=shown, venue=Venue.objects.create(name="红色影院", capacity=300),
                                  starts_at=start, ends_at=start + dt.timedelta(hours=2))
+    w.cloud = screenings.event_create(user=organiser, kind="cloud", title="云展播", platform="五华先锋", starts_at=start,
+                                      ends_at=start + dt.timedelta(days=7))
+    screenings.slot_add(event=w.cloud, user=organiser, film=shown)
+    w.link = screenings.link_create(event=w.cloud, user=organiser, film=shown)
+    good = links.token_for(w.link)
+    w.bad_token = good[:-1] + ("A" if good[-1] != "A" else "B")
     w.keys = sorted(str(p.relative_to(storage_dir)) for p in storage_dir.rglob("*") if p.is_file())
     assert len(w.keys) >= 8, w.keys
     return w

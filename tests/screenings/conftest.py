@@ -2,12 +2,15 @@
 week scheduled by ``organiser`` (times from ``tests.support.screenings.at``), and a second organiser."""
 
 import pytest
+from django.urls import reverse
 
+from media.tasks import package_hls
 from projects.models import State
-from screenings import services
+from screenings import links, services
 from screenings.models import CourseKind, Event, Venue
+from tests.support.clips import make_clip, require_ffmpeg
 from tests.support.factories import make_user
-from tests.support.screenings import at
+from tests.support.screenings import at, give_proxy, open_window
 
 
 @pytest.fixture
@@ -64,3 +67,50 @@ def course(organiser, hall, course_kinds):
     return services.event_create(user=organiser, kind=Event.Kind.COURSE, title="发展党员培训班第一期",
                                  course_kind=course_kinds["new_members"], course_name="第一期", venue=hall,
                                  roster_size=80, starts_at=at(2, "09:00"), ends_at=at(2, "12:00"))
+
+
+# --- cloud showings that stream -------------------------------------------------------------------
+
+
+@pytest.fixture
+def proxy_clip(tmp_path):
+    """A proxy-like clip: H.264/AAC MP4, 4 s, 320x240, a keyframe every second."""
+    require_ffmpeg()
+    return make_clip(tmp_path / "proxy.mp4", seconds=4, extra=["-g", "25", "-movflags", "+faststart"])
+
+
+@pytest.fixture
+def short_segments(settings):
+    settings.REELWORK_HLS_SEGMENT_SECONDS = 1
+    return 1
+
+
+@pytest.fixture
+def live(storage_dir, organiser, film, proxy_clip, short_segments):
+    """A cloud showing open now with ``film`` programmed, its HLS rendition made (in whichever
+    storage the test set up: ask for ``storage_dir`` or ``s3_settings`` first), and one viewer link."""
+    cut = give_proxy(film, proxy_clip)
+    starts_at, ends_at = open_window()
+    event = services.event_create(user=organiser, kind=Event.Kind.CLOUD, title="“五华先锋”云展播（进行中）",
+                                  platform="五华先锋", starts_at=starts_at, ends_at=ends_at)
+    services.slot_add(event=event, user=organiser, film=film)
+    assert package_hls.call(cut.pk) == "ready"
+    link = services.link_create(event=event, user=organiser, film=film, label="五华先锋 公众号")
+    return Live(event=event, film=film, cut=cut, link=link, token=links.token_for(link))
+
+
+class Live:
+    def __init__(self, **kwargs):
+        self.__dict__.update(kwargs)
+
+    @property
+    def page(self):
+        return reverse("watch", args=[self.token])
+
+    @property
+    def playlist(self):
+        return reverse("watch-playlist", args=[self.token])
+
+    @property
+    def seen(self):
+        return reverse("watch-seen", args=[self.token])

@@ -32,3 +32,22 @@ def screening_rows() -> dict:
     rows["states"] = sorted(VideoProject.objects.values_list("pk", "state"))
     rows["transitions"] = ProjectTransition.objects.count()
     return rows
+
+
+def give_proxy(film, clip) -> "Cut":  # noqa: F821 (media.models.Cut, imported late like the rest here)
+    """Store ``clip`` as the browser proxy of ``film``'s cut (as processing would leave it) and
+    return the cut: what HLS packaging reads."""
+    from media import showings, storage
+    from media.models import Rendition
+
+    cut = showings.film_cut(film)
+    key = storage.rendition_key(film.pk, cut.deliverable.version, "proxy.mp4")
+    storage.put_file(key=key, path=clip)
+    Rendition.objects.update_or_create(cut=cut, kind=Rendition.Kind.PROXY, defaults={"key": key, "size": clip.stat().st_size})
+    return cut
+
+
+def open_window(hours_before: float = 1, hours_after: float = 3) -> tuple[dt.datetime, dt.datetime]:
+    """A window around now: a cloud showing that is on."""
+    now = timezone.now().replace(microsecond=0)
+    return now - dt.timedelta(hours=hours_before), now + dt.timedelta(hours=hours_after)

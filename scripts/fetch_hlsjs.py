@@ -1,0 +1,154 @@
+#!/usr/bin/env python3
+"""Fetch hls.js (the HLS player for browsers without HLS of their own) from the npm registry.
+
+The version, the tarball and the integrity hash npm publishes for it (``dist.integrity``, the
+SHA-512 of the tarball) are pinned in ``scripts/hlsjs.lock.json`` with the SHA-256 of each file
+taken from it (``dist/hls.min.js`` and its source map, which ``collectstatic``'s manifest storage
+follows from the script's ``sourceMappingURL``); the lock is committed, the JavaScript is not
+(``.gitignore``). Run by ``./run`` and ``./test`` at set-up; Node is not needed.
+
+    scripts/fetch_hlsjs.py            make sure the pinned file is in place (no network when it is)
+    scripts/fetch_hlsjs.py --pin 1.7.4
+                                      pin another version: read its dist.integrity from the
+                                      registry, fetch and check it, rewrite the lock file
+
+A tarball whose SHA-512 is not the pinned one is refused, and so is a file whose SHA-256 differs
+from the lock's. On any failure the script says what failed and exits 1; the viewer page still
+plays in browsers with HLS of their own (Safari, and Chrome where it has it).
+"""
+
+import argparse
+import base64
+import hashlib
+import io
+import json
+import os
+import sys
+import tarfile
+import tempfile
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LOCK = ROOT / "scripts" / "hlsjs.lock.json"
+REGISTRY = os.environ.get("NPM_CONFIG_REGISTRY", "https://registry.npmjs.org").rstrip("/")
+TIMEOUT = 60
+MAX_TARBALL_BYTES = 64 * 1024 * 1024
+
+
+class FetchError(Exception):
+    pass
+
+
+def _get(url: str) -> bytes:
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers={"Accept": "*/*"}), timeout=TIMEOUT) as response:
+            data = response.read(MAX_TARBALL_BYTES + 1)
+    except (urllib.error.URLError, OSError) as exc:
+        raise FetchError(f"could not fetch {url}: {exc}") from exc
+    if len(data) > MAX_TARBALL_BYTES:
+        raise FetchError(f"{url} is larger than {MAX_TARBALL_BYTES} bytes")
+    return data
+
+
+def integrity_of(data: bytes) -> str:
+    """The Subresource-Integrity form npm publishes: ``sha512-<base64 of the digest>``."""
+    return "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode()
+
+
+def _extract(tarball: bytes, member: str) -> bytes:
+    with tarfile.open(fileobj=io.BytesIO(tarball), mode="r:gz") as archive:
+        try:
+            entry = archive.getmember(member)
+        except KeyError as exc:
+            raise FetchError(f"the tarball has no {member}") from exc
+        if not entry.isfile():
+            raise FetchError(f"{member} in the tarball is not a file")
+        return archive.extractfile(entry).read()
+
+
+def _write(target: Path, data: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".hlsjs-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _checked_files(lock: dict) -> dict[str, bytes]:
+    """The pinned files from the tarball, once its integrity is the pinned one."""
+    tarball = _get(lock["tarball"])
+    got = integrity_of(tarball)
+    if got != lock["integrity"]:
+        raise FetchError(f"the tarball's integrity is {got}, not the pinned {lock['integrity']}: refused")
+    return {member: _extract(tarball, member) for member in lock["files"]}
+
+
+def _target(lock: dict, member: str) -> Path:
+    return ROOT / lock["target_dir"] / member.rsplit("/", 1)[-1]
+
+
+def _in_place(lock: dict) -> bool:
+    for member, digest in lock["files"].items():
+        target = _target(lock, member)
+        if not target.is_file() or hashlib.sha256(target.read_bytes()).hexdigest() != digest:
+            return False
+    return True
+
+
+def ensure(lock_path: Path | None = None) -> Path:
+    """Make sure the pinned hls.js is in place; returns the script's path. Raises FetchError."""
+    lock = json.loads((lock_path or LOCK).read_text())
+    script = _target(lock, next(iter(lock["files"])))
+    if _in_place(lock):
+        return script
+    for member, data in _checked_files(lock).items():
+        if hashlib.sha256(data).hexdigest() != lock["files"][member]:
+            raise FetchError(f"{member} in the tarball is not the file the lock pins (SHA-256 differs): refused")
+        _write(_target(lock, member), data)
+    return script
+
+
+def pin(version: str, lock_path: Path | None = None) -> dict:
+    """Pin ``version``: its tarball and dist.integrity as the registry publishes them."""
+    lock_path = lock_path or LOCK
+    lock = json.loads(lock_path.read_text())
+    meta = json.loads(_get(f"{REGISTRY}/{lock['package']}/{version}"))
+    dist = meta.get("dist") or {}
+    if meta.get("version") != version or not dist.get("integrity", "").startswith("sha512-"):
+        raise FetchError(f"the registry has no sha512 integrity for {lock['package']}@{version}")
+    lock.update(version=version, tarball=dist["tarball"], integrity=dist["integrity"])
+    files = _checked_files(lock)
+    lock["files"] = {member: hashlib.sha256(data).hexdigest() for member, data in files.items()}
+    lock_path.write_text(json.dumps(lock, indent=2) + "\n")
+    for member, data in files.items():
+        _write(_target(lock, member), data)
+    return lock
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pin", metavar="VERSION", help="pin another version of hls.js")
+    args = parser.parse_args(argv)
+    try:
+        if args.pin:
+            lock = pin(args.pin)
+            print(f"hls.js {lock['version']} pinned ({lock['integrity']})")
+        else:
+            target = ensure()
+            print(f"hls.js {json.loads(LOCK.read_text())['version']}: {target.relative_to(ROOT)}")
+    except (FetchError, OSError, ValueError, KeyError, tarfile.TarError) as exc:
+        print(f"hls.js NOT FETCHED: {exc}\n  Cloud-showing pages will play only in browsers with HLS of their own "
+              f"(Safari); run scripts/fetch_hlsjs.py again when the npm registry can be reached.", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

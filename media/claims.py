@@ -2,12 +2,14 @@
 conditional update that also sets ``lease_until``, renews the lease while it works
 (``lease_kept``), and writes its outcome only while the claim is still its own (the attempt
 number is the claim's token). A worker that dies stops renewing; ``media_sweep``, run by
-``manage.py media_worker``, hands the work back. Every outcome is queued-for-retry (bounded by
+``manage.py media_worker`` (the database backend) or ``manage.py media_sweep`` (beside RQ
+workers), hands the work back through django.tasks, so it lands on whichever backend is set. Every outcome is queued-for-retry (bounded by
 ``REELWORK_MAX_ATTEMPTS``) or failed with a reason code (``media.reasons``)."""
 
 import contextlib
 import logging
 import threading
+import time
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -99,8 +101,9 @@ def upload_verify_failed(*, upload_id, attempt: int, code: str) -> str:
 
 def media_sweep() -> int:
     """Hand back work whose worker stopped renewing its lease (killed, machine lost): the cut or
-    upload is queued again, or fails with the reason once its attempts are used up. The worker
-    (``manage.py media_worker``) runs this every ``REELWORK_SWEEP_SECONDS``. Returns how many."""
+    upload is queued again, or fails with the reason once its attempts are used up. Run every
+    ``REELWORK_SWEEP_SECONDS`` by ``sweep_forever``. Safe to run in several processes at once:
+    each hand-back is a conditional update only one of them wins. Returns how many."""
     from media.tasks import process_cut, verify_upload
 
     now, count = timezone.now(), 0
@@ -130,6 +133,24 @@ def media_sweep() -> int:
             if retry:
                 verify_upload.enqueue(str(upload_id))
     return count
+
+
+def sweep_forever(stop: threading.Event | None = None) -> None:
+    """``media_sweep`` every ``REELWORK_SWEEP_SECONDS`` until ``stop`` is set: the loop of the
+    sweep thread in ``manage.py media_worker`` and of ``manage.py media_sweep``. A database that
+    or a task queue that is away for a while is logged and tried again at the next round: the
+    loop itself never ends on an error."""
+    stop = stop or threading.Event()
+    while not stop.is_set():
+        began = time.monotonic()
+        try:
+            media_sweep()
+        except DatabaseError as exc:
+            log.warning("media sweep: %s", exc)
+            connection.close()
+        except Exception:
+            log.exception("media sweep")
+        stop.wait(max(0.0, settings.REELWORK_SWEEP_SECONDS - (time.monotonic() - began)))
 
 
 @contextlib.contextmanager

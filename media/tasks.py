@@ -19,8 +19,13 @@ from media.models import Cut, Rendition, Upload
 
 log = logging.getLogger(__name__)
 
+# Two queues (settings.TASKS_QUEUES), so a long transcode never delays a short job: work that takes
+# minutes on "media", work that takes seconds (checking an upload, notifications) on "default".
+LONG = "media"
+SHORT = "default"
 
-@task()
+
+@task(queue_name=LONG)
 def process_cut(cut_id: int) -> str:
     attempt = claims.cut_claim(cut_id=cut_id)
     if attempt is None:
@@ -44,7 +49,7 @@ def process_cut(cut_id: int) -> str:
         return fail("internal", {"attempts": attempt}, _traceback_tail(), True)
 
 
-@task()
+@task(queue_name=SHORT)
 def verify_upload(upload_id: str, attempt: int | None = None) -> str:
     """Read back an upload the browser sent straight to the bucket and register it as a cut (or
     record why not). The storage being unreachable is worth a few more tries, spaced out.
@@ -67,7 +72,7 @@ def verify_upload(upload_id: str, attempt: int | None = None) -> str:
     return "ready" if cut else "rejected"
 
 
-@task()
+@task(queue_name=LONG)
 def package_hls(cut_id: int) -> str:
     """Make a film's HLS rendition for showings (``media.showings.hls_package``): run by the first
     programming of the film into a cloud showing, and again by a new viewer link while it is

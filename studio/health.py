@@ -35,7 +35,8 @@ def check_storage() -> dict:
 def check_tasks() -> dict:
     """The task backend is configured and its queue can be read. For the database backend the
     answer also says how long the oldest ready task has waited: a queue nobody works shows as a
-    growing number here before users notice it."""
+    growing number here before users notice it. On Redis, Redis must answer, and the answer says
+    how many jobs wait on each queue."""
     from django.tasks import task_backends
 
     backend = task_backends["default"]
@@ -46,9 +47,28 @@ def check_tasks() -> dict:
 
         oldest = DBTaskResult.objects.ready().order_by("enqueued_at").values_list("enqueued_at", flat=True).first()
         answer["oldest_ready_seconds"] = round((timezone.now() - oldest).total_seconds()) if oldest else 0
+    elif type(backend).__module__.startswith("django_tasks_rq"):
+        answer["waiting"] = {name: _rq_waiting(name) for name in sorted(backend.queues)}
     elif hasattr(backend, "check_connection"):
         backend.check_connection()
     return answer
+
+
+def _rq_waiting(queue_name: str) -> int:
+    """How many jobs wait on an RQ queue, asked over a connection of its own with short timeouts:
+    a balancer must hear "fail" from a Redis that is gone, not time out itself. (The workers'
+    connections block on Redis for minutes on purpose.)"""
+    import django_rq
+    import redis
+    from rq import Queue
+
+    pool = django_rq.get_connection(queue_name).connection_pool
+    kwargs = {**pool.connection_kwargs, "socket_timeout": 2, "socket_connect_timeout": 2}
+    quick = redis.ConnectionPool(connection_class=pool.connection_class, **kwargs)
+    try:
+        return Queue(queue_name, connection=redis.Redis(connection_pool=quick)).count
+    finally:
+        quick.disconnect()
 
 
 CHECKS = {"database": check_database, "storage": check_storage, "tasks": check_tasks}

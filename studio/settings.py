@@ -163,12 +163,38 @@ REELWORK_S3_CORS_ORIGINS = env_list(
     CSRF_TRUSTED_ORIGINS or ([] if PRODUCTION else ["http://127.0.0.1:8000", "http://localhost:8000"]),
 )
 
-TASKS = {
-    "default": {
-        "BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
-        "QUEUES": env_list("TASKS_QUEUES", ["default"]),
+# Background work goes through django.tasks, so the backend is configuration. Two queues, so a long
+# transcode never delays a short job: "media" (processing a cut, packaging) and "default" (checking
+# an upload, notifications). The embedded default runs both in one `manage.py media_worker` on the
+# database; TASKS_BACKEND=django_tasks_rq.RQBackend (`pip install .[scale]`) puts them on Redis at
+# REELWORK_REDIS_URL, worked by `manage.py rqworker <queues>` on any machine (README, "Scale-out").
+TASKS_BACKEND = env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")
+TASKS_QUEUES = env_list("TASKS_QUEUES", ["default", "media"])
+if not {"default", "media"} <= set(TASKS_QUEUES):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("TASKS_QUEUES must name both queues the tasks use: default and media.")
+TASKS = {"default": {"BACKEND": TASKS_BACKEND, "QUEUES": TASKS_QUEUES}}
+REELWORK_REDIS_URL = env_str("REELWORK_REDIS_URL", "redis://127.0.0.1:6379/0")
+RQ_ENABLED = TASKS_BACKEND.startswith("django_tasks_rq.")
+if RQ_ENABLED:
+    import importlib.util
+
+    if importlib.util.find_spec("django_tasks_rq") is None:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured("TASKS_BACKEND is the Redis backend but django-tasks-rq is missing: pip install .[scale]")
+    INSTALLED_APPS.append("django_rq")
+    # RQ kills a job that outlives its queue's timeout. ffmpeg has its own limits and the lease
+    # hands back a dead worker's cut; this is only the last word, so it is generous on "media".
+    _rq_timeouts = {"media": env_int("REELWORK_RQ_MEDIA_TIMEOUT", 6 * 3600), "default": env_int("REELWORK_RQ_TIMEOUT", 600)}
+    RQ_QUEUES = {
+        name: {"URL": REELWORK_REDIS_URL, "DEFAULT_TIMEOUT": _rq_timeouts.get(name, _rq_timeouts["default"])}
+        for name in TASKS_QUEUES
     }
-}
+    # `manage.py rqworker` needs no flags: the job class django.tasks needs, and a worker whose
+    # work horse dies with it (media.rq_worker).
+    RQ = {"JOB_CLASS": "django_tasks_rq.Job", "WORKER_CLASS": "media.rq_worker.Worker"}
 
 # Mail (panel notifications): printed to the console in the embedded default; SMTP when
 # REELWORK_SMTP_HOST is set, and in production (the machine's own mail server unless told otherwise).
@@ -261,7 +287,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2621440)
 
 # Background work on cuts: a worker holds a cut (or an upload it checks) for REELWORK_LEASE_SECONDS
 # and renews the hold while it works; one that died stops renewing, and the sweep in
-# `manage.py media_worker` (every REELWORK_SWEEP_SECONDS) hands the work back. Transient failures
+# `manage.py media_worker` (or `manage.py media_sweep` beside RQ workers; every
+# REELWORK_SWEEP_SECONDS) hands the work back. Transient failures
 # are retried REELWORK_RETRY_AFTER_SECONDS × attempt later, up to REELWORK_MAX_ATTEMPTS tries.
 REELWORK_LEASE_SECONDS = env_int("REELWORK_LEASE_SECONDS", 120)
 REELWORK_SWEEP_SECONDS = env_int("REELWORK_SWEEP_SECONDS", 30)

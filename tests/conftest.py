@@ -19,7 +19,7 @@ from projects import services  # noqa: E402
 from projects.models import Genre, Origin, State, TopicCall, Unit  # noqa: E402
 from tests.support.factories import advance, make_user, track  # noqa: E402
 
-pytest_plugins = ["tests.support.s3", "tests.support.clips"]
+pytest_plugins = ["tests.support.s3", "tests.support.clips", "tests.support.task_backends"]
 
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):

@@ -5,15 +5,9 @@ a reason the producer can read; never "processing" for good."""
 import json
 import os
 import signal
-import sqlite3
-import subprocess
-import sys
-import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -21,8 +15,8 @@ from media import claims, pipeline, services, storage
 from media.models import Cut, Upload
 from media.tasks import process_cut
 from projects.models import State
-from tests.support import ROOT
 from tests.support.clips import make_mpeg4_clip
+from tests.support.workers import ffmpeg_reading, kill_ffmpeg_reading, shared_database, start, stop, wait_for
 
 
 @pytest.fixture
@@ -175,83 +169,13 @@ def test_the_sweep_hands_back_an_upload_whose_check_was_interrupted(production, 
 # ---------------------------------------------------------------- a real worker, killed
 
 
-def _shared_database(tmp_path):
-    """A database URL a worker subprocess shares with this test, a reader of one cut's state there,
-    and a function that brings the subprocess's writes back into the test's connection.
-
-    PostgreSQL: the test database itself. SQLite: the test database lives in memory, so it is
-    copied to a file the worker opens, and copied back at the end."""
-    db = connection.settings_dict
-    if connection.vendor == "postgresql":
-        url = f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-        def read(cut_id):
-            return Cut.objects.filter(pk=cut_id).values_list("status", "progress", "attempts").get()
-
-        return url, read, lambda: None
-    path = tmp_path / "shared.sqlite3"
-    connection.ensure_connection()
-    with sqlite3.connect(path) as target:
-        connection.connection.backup(target)
-
-    def read(cut_id):
-        with sqlite3.connect(path, timeout=20) as db_file:
-            return db_file.execute("SELECT status, progress, attempts FROM media_cut WHERE id = ?", [cut_id]).fetchone()
-
-    def sync_back():
-        with sqlite3.connect(path, timeout=20) as source:
-            source.backup(connection.connection)
-
-    return f"sqlite:///{path}", read, sync_back
-
-
-def _start_worker(env, log_path):
-    with open(log_path, "ab") as log_file:
-        return subprocess.Popen(
-            [sys.executable, "manage.py", "media_worker", "--no-reload", "--no-startup-delay", "--interval", "0.2"],
-            cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-
-
-def _wait_for(what, predicate, log_path, limit=180):
-    # A guard against a hung run, not a timing assertion: the work itself decides how long it takes.
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    pytest.fail(f"gave up waiting for {what}; worker log:\n{Path(log_path).read_text()[-3000:]}")
-
-
-def _ffmpeg_reading(path: Path) -> list[int]:
-    """Pids of the ffmpeg processes reading files under ``path`` (this test's storage)."""
-    pids = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            argv = (proc / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if any(str(path).encode() in arg for arg in argv) and any(arg.endswith(b"ffmpeg") for arg in argv):
-            pids.append(int(proc.name))
-    return pids
-
-
-def _kill_ffmpeg_reading(path: Path) -> None:
-    """Clean-up only: end, by pid, any ffmpeg this test caused that is still running."""
-    for pid in _ffmpeg_reading(path):
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+MEDIA_WORKER = ["media_worker", "--no-reload", "--no-startup-delay", "--interval", "0.2"]
 
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_mid_transcode_hands_the_cut_back_and_it_ends_ready(
-    make_project, producer_a, tmp_path, settings, client
+    make_project, producer_a, tmp_path, settings, client, database_tasks
 ):
     var = tmp_path / "var"
     location = var / "storage"
@@ -263,39 +187,35 @@ def test_a_worker_killed_mid_transcode_hands_the_cut_back_and_it_ends_ready(
     # A minute and a half of 640x360: a few seconds of transcoding, time enough to kill it midway.
     cut = services.cut_import(project=project, user=producer_a,
                               path=make_mpeg4_clip(tmp_path / "long.avi", seconds=90, size="640x360"))
-    url, read, sync_back = _shared_database(tmp_path)
-    env = {**os.environ, "DATABASE_URL": url, "REELWORK_VAR_DIR": str(var), "REELWORK_LEASE_SECONDS": "2",
-           "REELWORK_SWEEP_SECONDS": "1", "REELWORK_RETRY_AFTER_SECONDS": "0", "REELWORK_S3_ENDPOINT_URL": "",
+    url, read, sync_back = shared_database(tmp_path)
+    env = {**os.environ, **database_tasks, "DATABASE_URL": url, "REELWORK_VAR_DIR": str(var),
+           "REELWORK_LEASE_SECONDS": "2", "REELWORK_SWEEP_SECONDS": "1", "REELWORK_RETRY_AFTER_SECONDS": "0",
+           "REELWORK_S3_ENDPOINT_URL": "",
            # The killed worker's scratch directory is never cleaned up by it: keep it in the test's.
            "TMPDIR": str(tmp_path)}
     log_path = tmp_path / "worker.log"
 
-    first = _start_worker(env, log_path)
+    first = start(MEDIA_WORKER, env, log_path)
     try:
-        _wait_for("the first worker to be transcoding", lambda: (row := read(cut.pk))[0] == "processing" and row[1] > 0, log_path)
+        wait_for("the first worker to be transcoding", lambda: (row := read(cut.pk))[0] == "processing" and row[1] > 0, log_path)
         os.killpg(first.pid, signal.SIGKILL)
         first.wait(timeout=30)
         # ffmpeg runs in a session of its own: it must die with its worker, not encode on unwatched.
-        _wait_for("the killed worker's ffmpeg to die with it", lambda: not _ffmpeg_reading(location), log_path)
+        wait_for("the killed worker's ffmpeg to die with it", lambda: not ffmpeg_reading(location), log_path)
     finally:
         if first.poll() is None:
             os.killpg(first.pid, signal.SIGKILL)
             first.wait(timeout=30)
-        _kill_ffmpeg_reading(location)
+        kill_ffmpeg_reading(location)
     status, progress, attempts = read(cut.pk)
     assert (status, attempts) == ("processing", 1) and progress < 1, "the first worker was not killed mid-transcode"
 
-    second = _start_worker(env, log_path)
+    second = start(MEDIA_WORKER, env, log_path)
     try:
-        _wait_for("the cut to be handed back and processed", lambda: read(cut.pk)[0] in ("ready", "failed"), log_path)
+        wait_for("the cut to be handed back and processed", lambda: read(cut.pk)[0] in ("ready", "failed"), log_path)
     finally:
-        second.send_signal(signal.SIGTERM)
-        try:
-            second.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(second.pid, signal.SIGKILL)
-            second.wait(timeout=30)
-        _kill_ffmpeg_reading(location)
+        stop(second)
+        kill_ffmpeg_reading(location)
 
     sync_back()
     cut.refresh_from_db()

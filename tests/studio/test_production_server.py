@@ -141,3 +141,26 @@ def test_healthz_answers_503_naming_the_failing_part_and_nothing_more(client, tm
 @pytest.mark.django_db
 def test_healthz_refuses_writes(client):
     assert client.post("/healthz").status_code == 405
+
+
+@pytest.mark.django_db
+def test_healthz_on_redis_says_how_many_jobs_wait_on_each_queue(client, redis_tasks):
+    from media.tasks import process_cut
+
+    process_cut.enqueue(1)
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    tasks = response.json()["components"]["tasks"]
+    assert (tasks["status"], tasks["backend"], tasks["waiting"]) == ("ok", "RQBackend", {"default": 0, "media": 1})
+
+
+@pytest.mark.django_db
+def test_healthz_answers_503_when_redis_is_gone(client, redis_tasks, settings):
+    port = _free_port()  # nothing listens there
+    gone = f"redis://127.0.0.1:{port}/14"
+    settings.RQ_QUEUES = {name: {**config, "URL": gone} for name, config in settings.RQ_QUEUES.items()}
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    tasks = response.json()["components"]["tasks"]
+    assert (tasks["status"], tasks["error"]) == ("fail", "ConnectionError")
+    assert str(port).encode() not in response.content

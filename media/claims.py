@@ -8,6 +8,8 @@ workers), hands the work back through django.tasks, so it lands on whichever bac
 
 import contextlib
 import logging
+import os
+import socket
 import threading
 import time
 from datetime import datetime, timedelta
@@ -26,6 +28,12 @@ def _lease() -> datetime:
     return timezone.now() + timedelta(seconds=settings.REELWORK_LEASE_SECONDS)
 
 
+def worker_name() -> str:
+    """Who holds a claim, as the cluster page names it: this machine and process (an RQ work horse
+    is a process of its own, forked by the worker)."""
+    return f"{socket.gethostname()}/{os.getpid()}"[:100]
+
+
 def cut_claim(*, cut_id: int) -> int | None:
     """Take a queued cut for processing, leased for ``REELWORK_LEASE_SECONDS``: the claim's number
     (the attempt, which every later write of this claim checks), or None when another worker has
@@ -35,6 +43,7 @@ def cut_claim(*, cut_id: int) -> int | None:
         return None
     claimed = Cut.objects.filter(pk=cut_id, status=Cut.Status.QUEUED, attempts=attempts).update(
         status=Cut.Status.PROCESSING, attempts=attempts + 1, progress=0, lease_until=_lease(),
+        claimed_at=timezone.now(), claimed_by=worker_name(),
         failure_code="", failure_params={}, failure_detail="",
     )
     return attempts + 1 if claimed else None
@@ -70,7 +79,7 @@ def upload_claim(*, upload_id) -> int | None:
     if attempts is None:
         return None
     claimed = Upload.objects.filter(pk=upload_id, status=Upload.Status.VERIFYING, attempts=attempts).update(
-        attempts=attempts + 1, lease_until=_lease()
+        attempts=attempts + 1, lease_until=_lease(), claimed_at=timezone.now(), claimed_by=worker_name()
     )
     return attempts + 1 if claimed else None
 

@@ -38,6 +38,9 @@ class Upload(models.Model):
     # A checking worker holds the upload until then; past it the sweep hands the upload back.
     lease_until = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # The latest claim: when and by which process (``host/pid``), for the cluster page.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=100, blank=True)
     s3_upload_id = models.CharField(max_length=255, blank=True)
     key = models.CharField(max_length=500, blank=True)
     part_size = models.BigIntegerField(default=0)
@@ -101,6 +104,9 @@ class Cut(models.Model):
     # The processing worker holds the cut until then and renews it while it works; a worker that
     # died stops renewing, and the sweep hands the cut back (``claims.media_sweep``).
     lease_until = models.DateTimeField(null=True, blank=True)
+    # The latest claim: when and by which process (``host/pid``), for the cluster page.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=100, blank=True)
     qc = models.JSONField(_("technical QC"), default=dict, blank=True)
     qc_passed = models.BooleanField(_("QC passed"), null=True)
     # The current waiver, copied from the latest ``QCWaiver`` row in the same transaction: the

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from media import views
+from media import api, views
 
 urlpatterns = [
     path("projects/<int:pk>/uploads/", views.upload_start, name="upload-start"),
@@ -13,4 +13,6 @@ urlpatterns = [
     path("cuts/<int:pk>/files/<str:name>", views.cut_file, name="cut-file"),
     path("cuts/<int:pk>/waive-qc/", views.cut_waive_qc, name="cut-waive-qc"),
     path("cuts/<int:pk>/subtitles/", views.cut_subtitles, name="cut-subtitles"),
+    path("cluster/", views.cluster, name="cluster"),
+    path("api/cluster/", api.ClusterView.as_view(), name="api-cluster"),
 ]

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from media import access, services, storage, uploads, uploads_direct, uploads_local
+from media.cluster import cluster_overview
 from media.models import Rendition, Upload
 from media.serializers import UploadStartSerializer
 from media.subtitles import MAX_BYTES as SUBTITLES_MAX_BYTES
@@ -282,3 +283,10 @@ def cut_waive_qc(request, pk):
         return redirect("cut-detail", pk=cut.pk) if exc.status_code != 403 else HttpResponse(str(exc.message), status=403)
     messages.success(request, _("QC waived; the cut may go to the panel."))
     return redirect("cut-detail", pk=cut.pk)
+
+
+@require_GET
+@login_required
+def cluster(request):
+    access.check_cluster_viewer(request.user)
+    return render(request, "media/cluster.html", {"overview": cluster_overview()})

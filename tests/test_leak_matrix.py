@@ -74,7 +74,9 @@ ROUTES = {
     "login": (lambda w: [], PUBLIC),
     "logout": (lambda w: [], PUBLIC),
     "set_language": (lambda w: [], PUBLIC),
-    "healthz": (lambda w: [], PUBLIC),  # component names and "ok", nothing of any film
+    "healthz": (lambda w: [], PUBLIC),
+    "cluster": (lambda w: [], {"office"}),  # operators': queues, running work, failures
+    "api-cluster": (lambda w: [], {"office"}),  # component names and "ok", nothing of any film
     "api-calls": (lambda w: [], SIGNED_IN),
     "api-topics": (lambda w: [], SIGNED_IN),
     "api-topic-similar": (lambda w: [], PRODUCERS),

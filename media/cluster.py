@@ -249,8 +249,9 @@ def _rq_state(backend) -> tuple[list[Queue], list[Failure], int, list[Worker]]:
 
 
 def _rq_failure(job, queue_name: str) -> Failure:
+    # The worker records the traceback as the job's latest result.
     result = job.latest_result()
-    text = (getattr(result, "exc_string", "") or "").strip().splitlines()
+    text = ((getattr(result, "exc_string", "") if result else "") or "").strip().splitlines()
     ended = job.ended_at
     if ended is not None and timezone.is_naive(ended):
         ended = ended.replace(tzinfo=dt.UTC)  # RQ keeps UTC

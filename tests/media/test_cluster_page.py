@@ -104,11 +104,23 @@ def test_it_reads_the_same_number_of_queries_for_a_busy_cluster_as_for_a_quiet_o
 
 @pytest.mark.django_db
 def test_on_redis_it_counts_each_queue_and_lists_failed_jobs(production, producer_a, redis_tasks):
+    import django_rq
+
     process_cut.enqueue(1)
+    failing = verify_upload.enqueue("x")
+    queue = django_rq.get_queue("default")
+    job = queue.fetch_job(failing.id)
+    queue.remove(job)
+    with queue.connection.pipeline() as pipeline:  # what RQ's worker does with a job that raised
+        job._handle_failure("Traceback (most recent call last):\nRuntimeError: storage gone", pipeline=pipeline)
+        pipeline.execute()
     overview = cluster_overview()
     assert overview.backend == "redis"
     assert {q.name: (q.waiting, q.running, q.failed, q.error) for q in overview.queues} == {
-        "default": (0, 0, 0, ""), "media": (1, 0, 0, "")}
+        "default": (0, 0, 1, ""), "media": (1, 0, 0, "")}
+    [task] = [f for f in overview.failures if f.kind == "task"]
+    assert (task.queue, task.reason, task.id) == ("default", "RuntimeError: storage gone", failing.id)
+    assert overview.failures_total == 1
     assert overview.workers == []
 
 

@@ -190,6 +190,9 @@ def test_a_cut_uploaded_through_the_balancer_is_processed_by_a_worker_on_redis(c
     assert "verify_upload" in (logs / "worker-default.log").read_text()
     code, _, proxy = producer.request("GET", f"/cuts/{cut_id}/files/proxy.mp4")
     assert code in {200, 302}
+    # The balancer handed the producer's requests to both web processes.
+    for web in ("web-1", "web-2"):
+        assert re.search(r'"(GET|POST) /(uploads|cuts)/', (logs / f"{web}.log").read_text()), web
 
     office = Browser(PORT)
     office.sign_in(world["office"], world["office_password"])

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from media import showings
-from screenings import access, links, rules, services
+from screenings import access, charts, links, rules, services
 from screenings.forms import EventForm, HeadcountForm, LinkForm, SlotForm
 from screenings.models import CalendarFeed, Event, InPersonCount
 from screenings.totals import audience_totals
@@ -206,5 +206,6 @@ def link_revoke(request, pk):
 @login_required
 def totals(request):
     access.events_for_user(request.user)
-    return render(request, "screenings/totals.html", {"totals": audience_totals()})
+    totals = audience_totals()
+    return render(request, "screenings/totals.html", {"totals": totals, "charts": charts.totals_charts(totals)})
 

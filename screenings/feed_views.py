@@ -3,8 +3,8 @@
 
 The public ones (the cloud showings' calendar, the films' JSON and RSS feeds, the posters they
 point to) answer anyone, are cached for ``feeds.CACHE_SECONDS`` (per language), and hold nothing
-of a film that is not approved. The private calendar answers its token, not a login: calendar
-apps subscribe without one.
+of a film that is not approved; they answer HEAD too, as calendar apps and crawlers send it. The
+private calendar answers its token, not a login: calendar apps subscribe without one.
 """
 
 from django.contrib import messages
@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_page
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from media.views import ranged_file
 from screenings import access, calendars, feeds, services
@@ -49,7 +49,7 @@ def calendar_feed_rotate(request):
     return redirect("event-list")
 
 
-@require_GET
+@require_safe
 def calendar_private(request, token):
     owner = calendars.feed_owner(token)
     if owner is None:
@@ -60,7 +60,7 @@ def calendar_private(request, token):
     return response
 
 
-@require_GET
+@require_safe
 @cache_page(feeds.CACHE_SECONDS)
 def calendar_public(request):
     return ical.response(calendars.public_calendar(host=ical.uid_host(request)), cache="public")
@@ -70,7 +70,7 @@ def _entries(request):
     return feeds.film_entries(absolute=request.build_absolute_uri)
 
 
-@require_GET
+@require_safe
 @cache_page(feeds.CACHE_SECONDS)
 def films_json(request):
     body = feeds.json_feed(_entries(request), title=_("Reelwork films"), home_url=_base_url(request) + "/",
@@ -137,10 +137,10 @@ class FilmsRss(Feed):
         return "image/jpeg"
 
 
-films_rss = require_GET(cache_page(feeds.CACHE_SECONDS)(FilmsRss()))
+films_rss = require_safe(cache_page(feeds.CACHE_SECONDS)(FilmsRss()))
 
 
-@require_GET
+@require_safe
 def feed_poster(request, signed):
     key = feeds.poster_key(signed)
     if key is None:

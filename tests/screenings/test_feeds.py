@@ -133,3 +133,9 @@ def test_the_feeds_are_cached_briefly(world):
     assert f"max-age={feeds.CACHE_SECONDS}" in response["Cache-Control"]
     rss = Client().get(reverse("feed-films-rss"))
     assert f"max-age={feeds.CACHE_SECONDS}" in rss["Cache-Control"]
+
+
+def test_the_feeds_answer_head_and_refuse_changes(world):
+    for name in ("feed-films-json", "feed-films-rss", "calendar-public"):
+        assert Client().head(reverse(name)).status_code == 200
+        assert Client().post(reverse(name)).status_code == 405

@@ -120,7 +120,7 @@ def cumulative_lines(month_rows, *, chart_id: str, title: str) -> SafeString:
         for series in running:
             points[series].append(running[series])
     height = 260
-    left, plot_w, plot_h = 60, WIDTH - 60 - 20, height - TOP - BOTTOM - 10
+    left, plot_w, plot_h = 60, WIDTH - 60 - 40, height - TOP - BOTTOM - 10
     top = nice_ceiling(running["total"])
 
     def xy(i, n):
@@ -135,12 +135,14 @@ def cumulative_lines(month_rows, *, chart_id: str, title: str) -> SafeString:
                                  for i, n in enumerate(points[series])))
         lines.append(format_html('<g class="series" data-series="{s}"><polyline points="{p}" fill="none" stroke="{c}" '
                                  'stroke-width="2"/>{dots}</g>', s=series, p=coords, c=COLOURS[series], dots=dots))
-    every = max(1, math.ceil(len(months) / 12))
+    every = max(1, math.ceil(len(months) / 6))
     ticks = format_html_join("", '<text x="{}" y="{}" text-anchor="middle" fill="#666">{}</text>',
                              ((xy(i, 0)[0], height - 8, f"{y}-{m:02d}") for i, (y, m) in enumerate(months) if i % every == 0))
-    axis = format_html('<line x1="{l}" y1="{b}" x2="{r}" y2="{b}" stroke="#999"/><text x="{tx}" y="{b}" text-anchor="end" fill="#666">0</text>'
-                       '<text x="{tx}" y="{t}" text-anchor="end" fill="#666">{top}</text>',
-                       l=left, r=left + plot_w, b=TOP + plot_h, tx=left - 6, t=TOP + 4, top=top)
+    axis = format_html('<line x1="{l}" y1="{b}" x2="{r}" y2="{b}" stroke="#999"/><text x="{tx}" y="{b}" text-anchor="end" fill="#666">0</text>',
+                       l=left, r=left + plot_w, b=TOP + plot_h, tx=left - 6)
+    axis += format_html_join("", '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#ddd"/><text x="{}" y="{}" text-anchor="end" fill="#666">{}</text>',
+                             ((left, y, left + plot_w, y, left - 6, y + 4, n) for n, y in
+                              ((n, xy(0, n)[1]) for n in (top // 2, top) if n)))
     legend = _legend([*_series_labels(), ("total", _("In all"))], 20)
     return _svg(chart_id, title, height, mark_safe(legend + axis + ticks + "".join(lines)))
 

@@ -14,7 +14,6 @@ database by (event, film, year, month), the programme's labels, and the genres; 
 over at most one row per showing and month.
 """
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count, F, Sum

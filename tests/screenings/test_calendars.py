@@ -3,7 +3,6 @@ a rotated or wrong token no longer opens), and the public feed of cloud showings
 no viewer links). Every calendar is read back with the icalendar package."""
 
 import datetime as dt
-import zoneinfo
 
 import icalendar
 import pytest
@@ -14,7 +13,6 @@ from screenings import links, services
 from screenings.models import CalendarFeed, Event
 from tests.support.screenings import at
 
-SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 
 
 def _calendar(response) -> icalendar.Calendar:

@@ -66,6 +66,8 @@ def parse_args():
     ap.add_argument("--clients", type=int, default=32, help="concurrent client threads in the beacon phase")
     ap.add_argument("--phase-seconds", type=float, default=15.0, help="length of one timed load phase")
     ap.add_argument("--rounds", type=int, default=2, help="empty/beacon phase pairs (alternating)")
+    ap.add_argument("--conn-max-age", default="0,60",
+                    help="DATABASE_CONN_MAX_AGE of the server, one beacon run per value (0: the default, a connection per request)")
     ap.add_argument("--workers", type=int, default=0, help="gunicorn workers (0: the config's default, 2 × cores + 1)")
     ap.add_argument("--sizes", default="10000,1000000", help="stored OnlineView rows for the totals (ascending)")
     ap.add_argument("--repeats", type=int, default=5, help="timed runs per measurement (median)")
@@ -208,10 +210,11 @@ def hls_stats(film, clip, tmpdir, repeats, seconds):
 # --- 1. the beacon under gunicorn -----------------------------------------------------------------
 
 
-def start_server(tmpdir, port, workers, logfile):
+def start_server(tmpdir, port, workers, conn_max_age, logfile):
     env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_ALLOW_ASYNC_UNSAFE"}}
     env.update(REELWORK_MODE="production", DJANGO_SETTINGS_MODULE="bench.server_settings", ALLOWED_HOSTS="127.0.0.1",
-               SECURE_SSL_REDIRECT="false", REELWORK_ADDR=f"127.0.0.1:{port}", PY=sys.executable, LOG_LEVEL="WARNING")
+               SECURE_SSL_REDIRECT="false", REELWORK_ADDR=f"127.0.0.1:{port}", PY=sys.executable, LOG_LEVEL="WARNING",
+               DATABASE_CONN_MAX_AGE=str(conn_max_age))
     if workers:
         env["WEB_CONCURRENCY"] = str(workers)
     proc = subprocess.Popen([str(ROOT / "scripts" / "serve"), "web"], cwd=ROOT, env=env, stdout=logfile,
@@ -282,12 +285,12 @@ class Client(threading.Thread):
         conn.close()
 
 
-def beacon_stats(args, tmpdir, token, event):
+def beacon_stats(args, tmpdir, token, event, conn_max_age):
     from screenings.models import OnlineView
 
     port = web_list.free_port()
-    log = open(tmpdir / "server.log", "w+")
-    proc = start_server(tmpdir, port, args.workers, log)
+    log = open(tmpdir / f"server-{conn_max_age}.log", "w+")
+    proc = start_server(tmpdir, port, args.workers, conn_max_age, log)
     try:
         empty = lambda token: f"/bench/empty/{token}/seen"  # noqa: E731
         seen = lambda token: f"/watch/{token}/seen"  # noqa: E731
@@ -334,6 +337,35 @@ def beacon_stats(args, tmpdir, token, event):
     }
     stats["workers"] = workers
     return stats
+
+
+def beacon_inprocess(token, repeats):
+    """The beacon and the empty view through Django's test Client (one connection kept open):
+    queries and median time of one request, new viewers each time (the rows are deleted again)."""
+    from django.db import connection
+    from django.test import Client as TestClient
+    from django.test.utils import CaptureQueriesContext, override_settings
+
+    from screenings.models import OnlineView
+
+    out = {}
+    with override_settings(ROOT_URLCONF="bench.server_urls"):
+        client = TestClient()
+        for name, path in (("empty", f"/bench/empty/{token}/seen"), ("beacon", f"/watch/{token}/seen")):
+            times = []
+            for i in range(repeats + 1):
+                client.cookies["reelwork_viewer"] = str(uuid.uuid4())
+                with CaptureQueriesContext(connection) as captured:
+                    t = time.perf_counter()
+                    response = client.post(path)
+                    took = time.perf_counter() - t
+                if response.status_code not in (200, 201):
+                    raise RuntimeError(f"{path} answered {response.status_code}: {response.content[:200]!r}")
+                if i:
+                    times.append(took)
+            out[name] = {"queries": len(captured), "ms": 1000 * statistics.median(times)}
+    OnlineView.objects.all().delete()
+    return out
 
 
 def log_lines(log):
@@ -435,21 +467,28 @@ def run(args, tmpdir, began):
           f"{statistics.median(hls['bare']):.2f} s", flush=True)
 
     now = timezone.now().replace(microsecond=0)
-    event = services.event_create(user=world.organiser, kind=Event.Kind.CLOUD, title="“五华先锋”云展播（基准）", platform="五华先锋",
-                                  starts_at=now - dt.timedelta(hours=1), ends_at=now + dt.timedelta(hours=3))
-    services.slot_add(event=event, user=world.organiser, film=film)
-    link = services.link_create(event=event, user=world.organiser, film=film, label="基准")
-    token = links.token_for(link)
-    if not links.open_token(token).open:
-        raise RuntimeError(f"the benchmark's link does not play: {links.open_token(token).status}")
-    with connection.cursor() as cur:
-        cur.execute("ANALYZE")
-    connection.close()  # the server's workers have the database to themselves
-    print(f"beacon: {args.clients} clients, {args.rounds} × ({args.phase_seconds:g} s empty + {args.phase_seconds:g} s beacon) …",
-          flush=True)
-    beacon = beacon_stats(args, tmpdir, token, event)
-    print(f"beacon: {beacon['beacon']['rps']:.0f}/s p95 {beacon['beacon']['p95']:.0f} ms; empty {beacon['empty']['rps']:.0f}/s "
-          f"p95 {beacon['empty']['p95']:.0f} ms; check {beacon['check']}", flush=True)
+    beacons = []
+    for conn_max_age in [int(x) for x in args.conn_max_age.split(",")]:
+        event = services.event_create(user=world.organiser, kind=Event.Kind.CLOUD, title=f"“五华先锋”云展播（基准 {conn_max_age}）",
+                                      platform="五华先锋", starts_at=now - dt.timedelta(hours=1), ends_at=now + dt.timedelta(hours=3))
+        services.slot_add(event=event, user=world.organiser, film=film)
+        link = services.link_create(event=event, user=world.organiser, film=film, label="基准")
+        token = links.token_for(link)
+        if not links.open_token(token).open:
+            raise RuntimeError(f"the benchmark's link does not play: {links.open_token(token).status}")
+        if not beacons:
+            inproc = beacon_inprocess(token, args.repeats * 4)
+            print(f"beacon in-process: {inproc}", flush=True)
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE")
+        connection.close()  # the server's workers have the database to themselves
+        print(f"beacon (DATABASE_CONN_MAX_AGE={conn_max_age}): {args.clients} clients, {args.rounds} × "
+              f"({args.phase_seconds:g} s empty + {args.phase_seconds:g} s beacon) …", flush=True)
+        beacon = beacon_stats(args, tmpdir, token, event, conn_max_age)
+        beacon["conn_max_age"] = conn_max_age
+        beacons.append(beacon)
+        print(f"beacon: {beacon['beacon']['rps']:.0f}/s p95 {beacon['beacon']['p95']:.0f} ms; empty {beacon['empty']['rps']:.0f}/s "
+              f"p95 {beacon['empty']['p95']:.0f} ms; check {beacon['check']}", flush=True)
 
     pairs = make_events(world, films)
     client = TestClient()
@@ -470,7 +509,7 @@ def run(args, tmpdir, began):
 
     version = subprocess.run(["ffmpeg", "-version"], capture_output=True, text=True).stdout.splitlines()[0].split(" Copyright")[0]
     info = reporting.machine(f"Django {django.get_version()}", web_list.backend_label(), version, load_start=load_start)
-    text = report(info, args, hls, beacon, totals, time.perf_counter() - began)
+    text = report(info, args, hls, beacons, inproc, totals, time.perf_counter() - began)
     print()
     print(text)
     if args.results:
@@ -478,36 +517,45 @@ def run(args, tmpdir, began):
         print(f"written to {args.results}")
 
 
-def report(info, args, hls, beacon, totals, total_s):
-    b, e, check = beacon["beacon"], beacon["empty"], beacon["check"]
-    ratio = b["rps"] / e["rps"] if e["rps"] else float("nan")
+def report(info, args, hls, beacons, inproc, totals, total_s):
     app, bare = statistics.median(hls["app"]), statistics.median(hls["bare"])
     lines = [
         f"{info} Whole run {total_s:.0f} s. The machine is shared (2 cores, CI and other sessions running: see the load "
         "average); the client threads, gunicorn and PostgreSQL share the same 2 cores, so read the ratios, not the "
         "absolute numbers.",
         "",
-        f"**1. View beacon under gunicorn** (`scripts/serve web`, REELWORK_MODE=production, {beacon['workers']} sync workers, "
-        f"PostgreSQL, `DATABASE_CONN_MAX_AGE` unset = a new connection per request), {args.clients} client threads "
-        f"(Python `http.client`; gunicorn's sync workers close the connection after each response, so each request "
-        f"reconnects), {args.rounds} rounds of {args.phase_seconds:g} s per endpoint, alternating:",
+        f"**1. View beacon under gunicorn** (`scripts/serve web`, REELWORK_MODE=production, {beacons[0]['workers']} sync "
+        f"workers, PostgreSQL), {args.clients} client threads (Python `http.client`; gunicorn's sync workers close the "
+        f"connection after each response, so each request reconnects), {args.rounds} rounds of {args.phase_seconds:g} s "
+        "per endpoint, alternating, for each `DATABASE_CONN_MAX_AGE` (0, the default: a database connection per request):",
         "",
-        "| endpoint | requests/s (per round) | p50 ms | p95 ms | max ms | answers |",
-        "| --- | ---: | ---: | ---: | ---: | --- |",
+        "| `DATABASE_CONN_MAX_AGE` | endpoint | requests/s (per round) | p50 ms | p95 ms | max ms | answers |",
+        "| ---: | --- | ---: | ---: | ---: | ---: | --- |",
     ]
-    for label, s in (("empty Django view (`bench/server_urls.py`, same middleware)", e), ("`POST /watch/<token>/seen`", b)):
-        rounds = " / ".join(f"{x:.0f}" for x in s["per_round"])
-        answers = ", ".join(f"{k}: {v:,}" for k, v in sorted(s["statuses"].items()))
-        lines.append(f"| {label} | {s['rps']:.0f} ({rounds}) | {s['p50']:.0f} | {s['p95']:.0f} | {s['max']:.0f} | {answers} |")
+    for beacon in beacons:
+        for label, s in (("empty Django view (`bench/server_urls.py`, same middleware)", beacon["empty"]),
+                         ("`POST /watch/<token>/seen`", beacon["beacon"])):
+            rounds = " / ".join(f"{x:.0f}" for x in s["per_round"])
+            answers = ", ".join(f"{k}: {v:,}" for k, v in sorted(s["statuses"].items()))
+            lines.append(f"| {beacon['conn_max_age']} | {label} | {s['rps']:.0f} ({rounds}) | {s['p50']:.0f} | {s['p95']:.0f} | "
+                         f"{s['max']:.0f} | {answers} |")
+    lines.append("")
+    for beacon in beacons:
+        b, e, check = beacon["beacon"], beacon["empty"], beacon["check"]
+        ratio = b["rps"] / e["rps"] if e["rps"] else float("nan")
+        lines.append(
+            f"- `DATABASE_CONN_MAX_AGE={beacon['conn_max_age']}`: beacon throughput = **{100 * ratio:.0f} %** of the empty "
+            f"view's (target ≥ 70 %: {'met' if ratio >= 0.7 else 'NOT met'}); p95 {b['p95'] / e['p95']:.1f}× the empty view's. "
+            f"Correctness: {check['viewers']:,} distinct viewers answered, {check['rows']:,} OnlineView rows, "
+            f"{check['counted_answers']:,} answers `counted: true` — "
+            f"{'equal, every viewer counted exactly once' if check['ok'] else 'MISMATCH'}. Client errors: {check['errors']}"
+            + (f" (e.g. {check['error_sample']})" if check["errors"] else "") + ".")
     lines += [
         "",
-        f"Beacon throughput = **{100 * ratio:.0f} %** of the empty view's (target ≥ 70 %: "
-        f"{'met' if ratio >= 0.7 else 'NOT met'}); p95 {b['p95'] / e['p95']:.1f}× the empty view's. "
-        f"Correctness: {check['viewers']:,} distinct viewers answered, {check['rows']:,} OnlineView rows, "
-        f"{check['counted_answers']:,} answers `counted: true` — "
-        f"{'equal, every viewer counted exactly once' if check['ok'] else 'MISMATCH'} (each viewer sent twice, and "
-        f"{SHARED_VIEWERS} viewer ids were sent by all {args.clients} clients at once). Client errors: {check['errors']}"
-        + (f" (e.g. {check['error_sample']})" if check["errors"] else "") + ".",
+        f"Each viewer sent its beacon twice (the second answered `counted: false`), and {SHARED_VIEWERS} viewer ids were "
+        f"sent by all {args.clients} clients at once, to race on the unique constraint. In-process (test Client, one "
+        f"connection kept open, no load): the beacon runs {inproc['beacon']['queries']} queries in "
+        f"{inproc['beacon']['ms']:.1f} ms, the empty view {inproc['empty']['queries']} in {inproc['empty']['ms']:.1f} ms.",
         "",
         f"**2. Audience totals** ({EVENTS} cloud showings × {FILMS_PER_EVENT} of {FILMS} films, OnlineView rows COPYed in, "
         f"`ANALYZE`d; median of {args.repeats}; the page as the office through the test Client, DEBUG off):",

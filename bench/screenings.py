@@ -57,6 +57,17 @@ FILMS = 40
 EVENTS = 200
 FILMS_PER_EVENT = 5
 SHARED_VIEWERS = 4  # viewer ids every client sends at once, to race on the unique constraint
+# The timed endpoints, in the order each round runs them: the baseline, the real beacon, the what-if.
+PATHS = {
+    "empty": lambda token: f"/bench/empty/{token}/seen",
+    "beacon": lambda token: f"/watch/{token}/seen",
+    "whatif": lambda token: f"/bench/seen-1q/{token}/seen",
+}
+LABELS = {
+    "empty": "empty Django view (`bench/server_urls.py`, same middleware)",
+    "beacon": "`POST /watch/<token>/seen` (the app)",
+    "whatif": "what-if: the beacon in one SQL statement (`bench/server_urls.whatif_seen`)",
+}
 NS = uuid.UUID("5f0c6a62-3c61-4c1e-9d1c-0b0e5c2e1a10")
 
 
@@ -257,7 +268,8 @@ class Client(threading.Thread):
 
     def run(self):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        for name, path_of, start_at, stop_at, beacon in self.phases:
+        for name, path_of, start_at, stop_at, kind in self.phases:
+            beacon = kind != "empty"
             while time.monotonic() < start_at:
                 time.sleep(0.01)
             out = self.results.setdefault(name, [])
@@ -292,27 +304,25 @@ def beacon_stats(args, tmpdir, token, event, conn_max_age):
     log = open(tmpdir / f"server-{conn_max_age}.log", "w+")
     proc = start_server(tmpdir, port, args.workers, conn_max_age, log)
     try:
-        empty = lambda token: f"/bench/empty/{token}/seen"  # noqa: E731
-        seen = lambda token: f"/watch/{token}/seen"  # noqa: E731
         # Warm-up (every worker imports the app on its first request), then alternating timed phases.
-        plan = [("warm-empty", empty, 3.0, False), ("warm-beacon", seen, 3.0, True)]
+        plan = [(f"warm-{kind}", PATHS[kind], 3.0, kind) for kind in PATHS]
         for r in range(args.rounds):
-            plan += [(f"empty-{r}", empty, args.phase_seconds, False), (f"beacon-{r}", seen, args.phase_seconds, True)]
+            plan += [(f"{kind}-{r}", PATHS[kind], args.phase_seconds, kind) for kind in PATHS]
         phases, at = [], time.monotonic() + 0.5
-        for name, path_of, seconds, beacon in plan:
-            phases.append((name, path_of, at, at + seconds, beacon))
+        for name, path_of, seconds, kind in plan:
+            phases.append((name, path_of, at, at + seconds, kind))
             at += seconds + 1.0  # a second's pause: requests in flight finish before the next phase
         clients = [Client(i, port, token, phases) for i in range(args.clients)]
         for c in clients:
             c.start()
         for c in clients:
             c.join()
-        workers = sum(1 for line in log_lines(log) if "Booting worker" in line)
+        booted = sum(1 for line in log_lines(log) if "Booting worker" in line)
     finally:
         web_list.stop_server(proc)
         log.close()
     stats = {}
-    for kind in ("empty", "beacon"):
+    for kind in PATHS:
         latencies, statuses, walls = [], {}, []
         for r in range(args.rounds):
             name = f"{kind}-{r}"
@@ -335,7 +345,8 @@ def beacon_stats(args, tmpdir, token, event, conn_max_age):
         "ok": rows == viewers and len(counted) == len(rows) and set(counted) == rows,
         "errors": sum(len(c.errors) for c in clients), "error_sample": next((c.errors[0] for c in clients if c.errors), ""),
     }
-    stats["workers"] = workers
+    stats["workers"] = args.workers or 2 * os.cpu_count() + 1
+    stats["restarts"] = booted - stats["workers"]
     return stats
 
 
@@ -351,7 +362,8 @@ def beacon_inprocess(token, repeats):
     out = {}
     with override_settings(ROOT_URLCONF="bench.server_urls"):
         client = TestClient()
-        for name, path in (("empty", f"/bench/empty/{token}/seen"), ("beacon", f"/watch/{token}/seen")):
+        for name, path_of in PATHS.items():
+            path = path_of(token)
             times = []
             for i in range(repeats + 1):
                 client.cookies["reelwork_viewer"] = str(uuid.uuid4())
@@ -533,19 +545,21 @@ def report(info, args, hls, beacons, inproc, totals, total_s):
         "| ---: | --- | ---: | ---: | ---: | ---: | --- |",
     ]
     for beacon in beacons:
-        for label, s in (("empty Django view (`bench/server_urls.py`, same middleware)", beacon["empty"]),
-                         ("`POST /watch/<token>/seen`", beacon["beacon"])):
+        for kind, s in ((k, beacon[k]) for k in PATHS):
+            label = LABELS[kind]
             rounds = " / ".join(f"{x:.0f}" for x in s["per_round"])
             answers = ", ".join(f"{k}: {v:,}" for k, v in sorted(s["statuses"].items()))
             lines.append(f"| {beacon['conn_max_age']} | {label} | {s['rps']:.0f} ({rounds}) | {s['p50']:.0f} | {s['p95']:.0f} | "
                          f"{s['max']:.0f} | {answers} |")
     lines.append("")
     for beacon in beacons:
-        b, e, check = beacon["beacon"], beacon["empty"], beacon["check"]
+        b, e, w, check = beacon["beacon"], beacon["empty"], beacon["whatif"], beacon["check"]
         ratio = b["rps"] / e["rps"] if e["rps"] else float("nan")
         lines.append(
             f"- `DATABASE_CONN_MAX_AGE={beacon['conn_max_age']}`: beacon throughput = **{100 * ratio:.0f} %** of the empty "
-            f"view's (target ≥ 70 %: {'met' if ratio >= 0.7 else 'NOT met'}); p95 {b['p95'] / e['p95']:.1f}× the empty view's. "
+            f"view's (target ≥ 70 %: {'met' if ratio >= 0.7 else 'NOT met'}); p95 {b['p95'] / e['p95']:.1f}× the empty view's; "
+            f"the one-statement what-if {100 * w['rps'] / e['rps']:.0f} %, p95 {w['p95'] / e['p95']:.1f}×. "
+            f"gunicorn restarted {beacon['restarts']} workers during the run (`max_requests` 2000 ± 200). "
             f"Correctness: {check['viewers']:,} distinct viewers answered, {check['rows']:,} OnlineView rows, "
             f"{check['counted_answers']:,} answers `counted: true` — "
             f"{'equal, every viewer counted exactly once' if check['ok'] else 'MISMATCH'}. Client errors: {check['errors']}"
@@ -554,8 +568,10 @@ def report(info, args, hls, beacons, inproc, totals, total_s):
         "",
         f"Each viewer sent its beacon twice (the second answered `counted: false`), and {SHARED_VIEWERS} viewer ids were "
         f"sent by all {args.clients} clients at once, to race on the unique constraint. In-process (test Client, one "
-        f"connection kept open, no load): the beacon runs {inproc['beacon']['queries']} queries in "
-        f"{inproc['beacon']['ms']:.1f} ms, the empty view {inproc['empty']['queries']} in {inproc['empty']['ms']:.1f} ms.",
+        f"connection kept open): the beacon runs {inproc['beacon']['queries']} queries in "
+        f"{inproc['beacon']['ms']:.1f} ms, the what-if {inproc['whatif']['queries']} in {inproc['whatif']['ms']:.1f} ms, "
+        f"the empty view {inproc['empty']['queries']} in {inproc['empty']['ms']:.1f} ms (medians). The what-if and the app "
+        "write the same table: the correctness check covers both.",
         "",
         f"**2. Audience totals** ({EVENTS} cloud showings × {FILMS_PER_EVENT} of {FILMS} films, OnlineView rows COPYed in, "
         f"`ANALYZE`d; median of {args.repeats}; the page as the office through the test Client, DEBUG off):",

@@ -323,19 +323,13 @@ def beacon_stats(args, tmpdir, token, event, conn_max_age):
         log.close()
     stats = {}
     for kind in PATHS:
-        latencies, statuses, walls = [], {}, []
-        for r in range(args.rounds):
-            name = f"{kind}-{r}"
-            rows = [x for c in clients for x in c.results.get(name, [])]
-            walls.append(args.phase_seconds)
-            for latency, status in rows:
-                statuses[status] = statuses.get(status, 0) + 1
-                latencies.append(latency)
-        ok = [lat for c in clients for r in range(args.rounds) for lat, s in c.results.get(f"{kind}-{r}", []) if s in (200, 201)]
-        ok.sort()
-        per_round = [sum(1 for c in clients for _, s in c.results.get(f"{kind}-{r}", []) if s in (200, 201)) / args.phase_seconds
-                     for r in range(args.rounds)]
-        stats[kind] = {"n": len(ok), "statuses": statuses, "rps": len(ok) / sum(walls), "per_round": per_round,
+        rounds = [[x for c in clients for x in c.results.get(f"{kind}-{r}", [])] for r in range(args.rounds)]
+        statuses = {}
+        for _, status in (x for rows in rounds for x in rows):
+            statuses[status] = statuses.get(status, 0) + 1
+        ok = sorted(lat for rows in rounds for lat, s in rows if s in (200, 201))
+        per_round = [sum(1 for _, s in rows if s in (200, 201)) / args.phase_seconds for rows in rounds]
+        stats[kind] = {"n": len(ok), "statuses": statuses, "rps": len(ok) / (args.rounds * args.phase_seconds), "per_round": per_round,
                        "p50": 1000 * web_list.pct(ok, 50), "p95": 1000 * web_list.pct(ok, 95), "max": 1000 * ok[-1] if ok else 0}
     viewers = set().union(*(c.viewers for c in clients))
     counted = [v for c in clients for v in c.counted]

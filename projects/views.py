@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,9 +26,10 @@ from projects.forms import (
     ShotFormSet,
     StoryboardHeaderForm,
 )
-from projects.icalendar import milestones_to_ics
+from projects.icalendar import milestones_calendar
 from projects.models import Deliverable, Genre, Milestone, State, Track
 from projects.models.workflow import GATE_KIND, OPEN_STATES
+from studio import calendars
 from studio.errors import ActionRefused
 
 STATUS_FILTERS = (schedule.RED, schedule.YELLOW, schedule.GREEN)
@@ -200,10 +201,8 @@ def project_plan(request, pk):
 @login_required
 def project_calendar(request, pk):
     project = access.get_project_for_user(request.user, pk)
-    body = milestones_to_ics(project, project.milestones.order_by("due_on"), host=request.get_host())
-    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="reelwork-project-{project.pk}.ics"'
-    return response
+    cal = milestones_calendar(project, project.milestones.order_by("due_on"), host=calendars.uid_host(request))
+    return calendars.response(cal, filename=f"reelwork-project-{project.pk}.ics")
 
 
 # --- topics ---------------------------------------------------------------------------------

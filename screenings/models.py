@@ -201,3 +201,24 @@ class ViewerLink(models.Model):
     @property
     def revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+def _feed_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class CalendarFeed(models.Model):
+    """The key of one person's private calendar feed (``/calendar/<token>.ics``), which calendar
+    apps fetch without logging in. The token is random and stored, not derived: rotating it writes
+    a new one, and the old URL answers 404 from then on."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed")
+    token = models.CharField(max_length=40, unique=True, default=_feed_token, editable=False)
+    rotated_at = models.DateTimeField(_("made at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.rotated_at:%Y-%m-%d}"

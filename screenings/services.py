@@ -17,7 +17,7 @@ from media import showings
 from projects import services as project_services
 from projects.models import State, VideoProject
 from screenings import rules
-from screenings.models import CourseKind, Event, InPersonCount, OnlineView, Slot, Venue, ViewerLink
+from screenings.models import CalendarFeed, CourseKind, Event, InPersonCount, OnlineView, Slot, Venue, ViewerLink
 from studio import limits
 from studio.errors import Conflict, Invalid
 
@@ -329,3 +329,16 @@ def link_revoke(*, link: ViewerLink, user) -> ViewerLink:
     locked.revoked_at, locked.revoked_by = timezone.now(), user
     locked.save(update_fields=["revoked_at", "revoked_by"])
     return locked
+
+
+@transaction.atomic
+def calendar_feed_rotate(*, user) -> CalendarFeed:
+    """Make the person's private calendar feed, or give it a new token: the old URL stops working
+    at once (calendar apps subscribed to it must be given the new one)."""
+    rules.check_can_create(user)
+    feed, created = CalendarFeed.objects.select_for_update().get_or_create(user=user)
+    if not created:
+        feed.token = CalendarFeed._meta.get_field("token").default()
+        feed.rotated_at = timezone.now()
+        feed.save(update_fields=["token", "rotated_at"])
+    return feed

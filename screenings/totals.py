@@ -1,24 +1,23 @@
 """Cumulative audiences: per film, per event, per kind of event, per genre and per year, online and
-in person kept apart and summed. One function feeds the totals page and the API.
+in person kept apart and summed, and per month for the cumulative chart. One function feeds the totals page and the API.
 
 What is counted. Online, a view is one viewer (the cookie's id) watching one film of one cloud
 showing: the unique row per (event, film, viewer) is the count, so reloads, tabs and replays add
 nothing, and the same person watching in two showings is in the audience of each, as they would
 be if they had sat through two showings in a hall. In person, the current headcount of each
 showing. Every grouping adds up the same units, so the rows of each table sum to the same overall
-figure, with nothing counted twice. An online view falls in the year it was counted, a headcount
-in the year its showing began (the reader's time zone).
+figure, with nothing counted twice. An online view falls in the year (and month) it was counted,
+a headcount in the year (and month) its showing began (the reader's time zone).
 
 Cost. Four queries whatever the number of views: the views and the headcounts grouped in the
-database by (event, film, year), the programme's labels, and the genres; the rest is arithmetic
-over at most one row per showing and year.
+database by (event, film, year, month), the programme's labels, and the genres; the rest is arithmetic
+over at most one row per showing and month.
 """
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count, F, Sum
-from django.db.models.functions import ExtractYear
+from django.db.models.functions import ExtractMonth, ExtractYear
 
 from projects.models import Genre
 from screenings.models import Event, InPersonCount, OnlineView, Slot
@@ -54,20 +53,22 @@ class Totals:
     by_kind: list[Row]
     by_genre: list[Row]
     by_year: list[Row]
+    by_month: list[Row]  # key (year, month), label "2026-05": the months anyone was counted in, oldest first
 
 
 def audience_totals() -> Totals:
     online = (
         OnlineView.objects.order_by()
-        .values("event_id", "film_id", year=ExtractYear("counted_at"))
+        .values("event_id", "film_id", year=ExtractYear("counted_at"), month=ExtractMonth("counted_at"))
         .annotate(n=Count("pk"))
-        .values_list("event_id", "film_id", "year", "n")
+        .values_list("event_id", "film_id", "year", "month", "n")
     )
     in_person = (
         InPersonCount.objects.filter(current=True).order_by()
-        .values(event=F("slot__event_id"), film=F("slot__film_id"), year=ExtractYear("slot__starts_at"))
+        .values(event=F("slot__event_id"), film=F("slot__film_id"), year=ExtractYear("slot__starts_at"),
+                month=ExtractMonth("slot__starts_at"))
         .annotate(n=Sum("headcount"))
-        .values_list("event", "film", "year", "n")
+        .values_list("event", "film", "year", "month", "n")
     )
     programme = (
         Slot.objects.order_by()
@@ -85,19 +86,26 @@ def audience_totals() -> Totals:
     kinds = {kind: Row(kind, str(label)) for kind, label in Event.Kind.choices}
     by_genre = {pk: Row(genre.code, genre.label, extra={"position": genre.position}) for pk, genre in genres.items()}
     years: dict[int, Row] = {}
+    months: dict[tuple[int, int], Row] = {}
     overall = Audience()
 
-    def count(event_id, film_id, year, online=0, in_person=0):
+    def count(event_id, film_id, year, month, online=0, in_person=0):
         event = events[event_id]
         for row in (event, films[film_id], kinds[event.extra["kind"]], by_genre[film_genre[film_id]],
-                    years.setdefault(year, Row(year, str(year)))):
+                    years.setdefault(year, Row(year, str(year))),
+                    months.setdefault((year, month), Row((year, month), f"{year}-{month:02d}"))):
             row.audience.add(online, in_person)
         overall.add(online, in_person)
 
-    for event_id, film_id, year, n in online:
-        count(event_id, film_id, year, online=n)
-    for event_id, film_id, year, n in in_person:
-        count(event_id, film_id, year, in_person=n or 0)
+    for event_id, film_id, year, month, n in online:
+        count(event_id, film_id, year, month, online=n)
+    for event_id, film_id, year, month, n in in_person:
+        count(event_id, film_id, year, month, in_person=n or 0)
+
+    by_month, running = sorted(months.values(), key=lambda r: r.key), 0
+    for row in by_month:
+        running += row.audience.total
+        row.extra["cumulative"] = running
 
     return Totals(
         overall=overall,
@@ -107,5 +115,6 @@ def audience_totals() -> Totals:
         # The genres of the programmed films, shown even while nobody has watched them yet.
         by_genre=sorted((by_genre[pk] for pk in set(film_genre.values())), key=lambda r: (r.extra["position"], r.key)),
         by_year=sorted(years.values(), key=lambda r: r.key),
+        by_month=by_month,
     )
 

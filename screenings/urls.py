@@ -1,6 +1,6 @@
 from django.urls import path
 
-from screenings import views, watch
+from screenings import feed_views, views, watch
 
 urlpatterns = [
     path("screenings/", views.event_list, name="event-list"),
@@ -14,6 +14,14 @@ urlpatterns = [
     path("screenings/slots/<int:pk>/headcount/", views.slot_headcount, name="slot-headcount"),
     path("screenings/events/<int:pk>/links/", views.link_create, name="link-create"),
     path("screenings/links/<int:pk>/revoke/", views.link_revoke, name="link-revoke"),
+    path("screenings/events/<int:pk>/calendar.ics", feed_views.event_ics, name="event-ics"),
+    path("screenings/calendar/rotate/", feed_views.calendar_feed_rotate, name="calendar-feed-rotate"),
+    # Calendars and feeds: the private calendar's token is its key; the rest are public.
+    path("calendar/private/<str:token>.ics", feed_views.calendar_private, name="calendar-private"),
+    path("calendar/cloud.ics", feed_views.calendar_public, name="calendar-public"),
+    path("feeds/films.json", feed_views.films_json, name="feed-films-json"),
+    path("feeds/films.rss", feed_views.films_rss, name="feed-films-rss"),
+    path("feeds/posters/<str:signed>.jpg", feed_views.feed_poster, name="feed-poster"),
     # The viewer's side: no account, the signed token is the key.
     path("watch/file/<str:signed>/", watch.watch_file, name="watch-file"),
     path("watch/<str:token>/", watch.watch, name="watch"),

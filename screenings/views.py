@@ -8,14 +8,15 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from media import showings
-from screenings import access, links, rules, services
+from screenings import access, charts, links, rules, services
 from screenings.forms import EventForm, HeadcountForm, LinkForm, SlotForm
-from screenings.models import Event, InPersonCount
+from screenings.models import CalendarFeed, Event, InPersonCount
 from screenings.totals import audience_totals
 from studio import limits
 from studio.errors import ActionRefused
@@ -30,7 +31,11 @@ def _refused(request, template, context, exc: ActionRefused):
 @login_required
 def event_list(request):
     events = access.events_for_user(request.user).select_related("venue", "course_kind", "created_by")
-    return render(request, "screenings/event_list.html", {"events": events, "kinds": Event.Kind.choices})
+    feed = CalendarFeed.objects.filter(user=request.user).first()
+    return render(request, "screenings/event_list.html", {
+        "events": events, "kinds": Event.Kind.choices,
+        "private_calendar_url": request.build_absolute_uri(reverse("calendar-private", args=[feed.token])) if feed else None,
+    })
 
 
 def _kind_of(kind: str) -> str:
@@ -201,5 +206,6 @@ def link_revoke(request, pk):
 @login_required
 def totals(request):
     access.events_for_user(request.user)
-    return render(request, "screenings/totals.html", {"totals": audience_totals()})
+    totals = audience_totals()
+    return render(request, "screenings/totals.html", {"totals": totals, "charts": charts.totals_charts(totals)})
 

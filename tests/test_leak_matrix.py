@@ -32,6 +32,7 @@ from tests.support.factories import pass_all, png_bytes, processed_cut
 from tests.support.matrix import ROLES, client_for
 
 TITLE = "绝密片名甲乙丙"
+SHOWN = "已通过的另一部片子"  # an approved film, in the screening world below
 SECRET = b"SECRET-FILE-BYTES-" * 8
 FILM = {"office", "own"}  # who may see unit A's film in production
 SIGNED_IN = set(ROLES) - {"anon"}
@@ -143,6 +144,15 @@ ROUTES = {
     "watch-playlist": (lambda w: [w.bad_token], set()),
     "watch-seen": (lambda w: [w.bad_token], set()),
     "watch-file": (lambda w: [w.bad_token], set()),
+    "event-ics": (lambda w: [w.event.pk], EVENTS),
+    "calendar-feed-rotate": (lambda w: [], EVENTS),
+    # Calendars apps fetch the private feed with its token alone: a bad one opens nothing.
+    "calendar-private": (lambda w: [w.bad_token], set()),
+    "feed-poster": (lambda w: [w.bad_token], set()),
+    # Public feeds answer everyone, and must still leave out every film not approved (FEEDS).
+    "calendar-public": (lambda w: [], PUBLIC),
+    "feed-films-json": (lambda w: [], PUBLIC),
+    "feed-films-rss": (lambda w: [], PUBLIC),
     "api-venues": (lambda w: [], EVENTS),
     "api-course-kinds": (lambda w: [], EVENTS),
     "api-events": (lambda w: [], EVENTS),
@@ -154,6 +164,8 @@ ROUTES = {
     "api-schema": (lambda w: [], SIGNED_IN),
     "api-docs": (lambda w: [], SIGNED_IN),
 }
+# Public routes that list films: open to all, and the film in production is in none of them.
+FEEDS = {"calendar-public", "feed-films-json", "feed-films-rss"}
 # Routes whose answer to anyone is about the session itself, not the film.
 SESSION_ROUTES = {"login", "logout", "set_language"}
 REFUSALS = {401, 403, 404, 405}
@@ -241,7 +253,7 @@ def world(make_project, producer_a, office, organiser, storage_dir, call):
     w.project = project
     _panel_on(w, office)
     # A screening of another, approved film, by the organiser: every screening route has an object.
-    shown = make_project(State.APPROVED, title="已通过的另一部片子")
+    shown = make_project(State.APPROVED, title=SHOWN)
     start = timezone.now()
     w.event = screenings.event_create(user=organiser, kind="film_week", title="电影周", starts_at=start,
                                       ends_at=start + dt.timedelta(days=7))
@@ -268,7 +280,10 @@ def every_row():
 
 
 def body_of(response) -> bytes:
-    return b"".join(response.streaming_content) if response.streaming else response.content
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    if response.get("Content-Type", "").startswith("text/calendar"):
+        body = body.replace(b"\r\n ", b"")  # unfold (RFC 5545 §3.1): a folded title would hide in two lines
+    return body
 
 
 def assert_reveals_nothing(response, what):
@@ -286,6 +301,10 @@ def test_no_route_shows_the_film_to_a_role_that_may_not_see_it(world, role, requ
         response = client.get(url)
         what = f"GET {name} as {role}"
         assert response.status_code < 500, what
+        if name in FEEDS:
+            assert response.status_code == 200, what
+            assert SHOWN.encode() in body_of(response), f"{what}: the approved film is missing"
+            assert_reveals_nothing(response, what)
         if role in allowed or name in SESSION_ROUTES:
             continue
         if role == "anon":

@@ -135,6 +135,18 @@ class YearRowSerializer(_Row):
     year = serializers.IntegerField(source="key")
 
 
+class MonthRowSerializer(_Row):
+    year = serializers.SerializerMethodField()
+    month = serializers.SerializerMethodField()
+    cumulative = serializers.IntegerField(source="extra.cumulative", help_text="The total up to the end of this month.")
+
+    def get_year(self, row) -> int:
+        return row.key[0]
+
+    def get_month(self, row) -> int:
+        return row.key[1]
+
+
 class TotalsSerializer(serializers.Serializer):
     overall = AudienceSerializer()
     by_film = FilmRowSerializer(many=True)
@@ -142,3 +154,4 @@ class TotalsSerializer(serializers.Serializer):
     by_kind = KindRowSerializer(many=True)
     by_genre = GenreRowSerializer(many=True)
     by_year = YearRowSerializer(many=True)
+    by_month = MonthRowSerializer(many=True)

@@ -175,6 +175,7 @@ def test_the_totals_in_the_api_are_the_pages(request, ctx, organiser):
     assert body["overall"] == {"online": 1, "in_person": 150, "total": 151}
     assert body["by_film"] == [{"film": ctx.film.pk, "label": "五华山下的初心故事", "online": 1, "in_person": 150, "total": 151}]
     assert {r["kind"]: r["total"] for r in body["by_kind"]} == {"cloud": 1, "course": 0, "film_week": 150}
+    assert sum(r["total"] for r in body["by_month"]) == 151 and body["by_month"][-1]["cumulative"] == 151
     page = api(request, "office").get(reverse("screening-totals")).content.decode()
     assert "<td>五华山下的初心故事</td><td>1</td><td>150</td><td>151</td>" in page
 

@@ -9,7 +9,6 @@ and at most ``LIMIT`` rows of each list (the counts say how many there are in al
 queue costs a handful of round trips over a connection with short timeouts, as ``/healthz``: a
 Redis that is gone shows as such on the page instead of hanging it."""
 
-import contextlib
 import datetime as dt
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -19,6 +18,7 @@ from django.tasks import task_backends
 from django.utils import timezone
 
 from media.models import Cut, Upload
+from studio.rq import quick_redis
 
 LIMIT = 50
 
@@ -203,21 +203,6 @@ def _db_failed_tasks() -> tuple[list[Failure], int]:
     ], failed.count()
 
 
-@contextlib.contextmanager
-def _quick_redis(queue_name: str):
-    """A connection to the queue's Redis with short timeouts (the workers' own block for minutes)."""
-    import django_rq
-    import redis
-
-    pool = django_rq.get_connection(queue_name).connection_pool
-    quick = redis.ConnectionPool(connection_class=pool.connection_class,
-                                 **{**pool.connection_kwargs, "socket_timeout": 2, "socket_connect_timeout": 2})
-    try:
-        yield redis.Redis(connection_pool=quick)
-    finally:
-        quick.disconnect()
-
-
 def _rq_state(backend) -> tuple[list[Queue], list[Failure], int, list[Worker]]:
     import redis
     from rq import Queue as RQQueue
@@ -227,7 +212,7 @@ def _rq_state(backend) -> tuple[list[Queue], list[Failure], int, list[Worker]]:
     queues, failures, total, workers, seen = [], [], 0, [], set()
     for name in sorted(backend.queues):
         try:
-            with _quick_redis(name) as conn:
+            with quick_redis(name) as conn:
                 rq_queue = RQQueue(name, connection=conn)
                 failed = rq_queue.failed_job_registry
                 queue = Queue(name=name, waiting=rq_queue.count, running=rq_queue.started_job_registry.count,

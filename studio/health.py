@@ -55,20 +55,13 @@ def check_tasks() -> dict:
 
 
 def _rq_waiting(queue_name: str) -> int:
-    """How many jobs wait on an RQ queue, asked over a connection of its own with short timeouts:
-    a balancer must hear "fail" from a Redis that is gone, not time out itself. (The workers'
-    connections block on Redis for minutes on purpose.)"""
-    import django_rq
-    import redis
+    """How many jobs wait on an RQ queue, asked over a short-timeout connection of its own."""
     from rq import Queue
 
-    pool = django_rq.get_connection(queue_name).connection_pool
-    kwargs = {**pool.connection_kwargs, "socket_timeout": 2, "socket_connect_timeout": 2}
-    quick = redis.ConnectionPool(connection_class=pool.connection_class, **kwargs)
-    try:
-        return Queue(queue_name, connection=redis.Redis(connection_pool=quick)).count
-    finally:
-        quick.disconnect()
+    from studio.rq import quick_redis
+
+    with quick_redis(queue_name) as connection:
+        return Queue(queue_name, connection=connection).count
 
 
 CHECKS = {"database": check_database, "storage": check_storage, "tasks": check_tasks}

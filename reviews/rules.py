@@ -165,24 +165,21 @@ def check_can_settle(item: Item, user) -> None:
 
 def open_items_refusal(project) -> list[str]:
     """``pass_panel`` is refused while rectification items stay open (registered in apps.py)."""
-    from reviews import timecode
-
-    pending = list(Item.objects.filter(project=project).exclude(status=Item.Status.CLOSED).select_related("comment__entry__cut"))
-    if not pending:
-        return []
-    codes = "、".join(_item_code(item, timecode) for item in pending)
-    return [_("Rectification items are still open: %(items)s. The panel closes them first.") % {"items": codes}]
+    codes = _pending_codes(Item.objects.filter(project=project).exclude(status=Item.Status.CLOSED))
+    return [_("Rectification items are still open: %(items)s. The panel closes them first.") % {"items": codes}] if codes else []
 
 
 def unanswered_items_refusal(project) -> list[str]:
     """``submit_cut`` is refused while an item is unanswered (registered in apps.py)."""
+    codes = _pending_codes(Item.objects.filter(project=project, status=Item.Status.OPEN))
+    return [_("Answer every rectification item before submitting the cut: %(items)s.") % {"items": codes}] if codes else []
+
+
+def _pending_codes(items) -> str:
+    """The items named as the refusals name them (#id and time code), or "" when there are none."""
     from reviews import timecode
 
-    pending = list(Item.objects.filter(project=project, status=Item.Status.OPEN).select_related("comment__entry__cut"))
-    if not pending:
-        return []
-    codes = "、".join(_item_code(item, timecode) for item in pending)
-    return [_("Answer every rectification item before submitting the cut: %(items)s.") % {"items": codes}]
+    return "、".join(_item_code(item, timecode) for item in items.select_related("comment__entry__cut"))
 
 
 def _item_code(item: Item, timecode) -> str:

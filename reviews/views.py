@@ -39,6 +39,10 @@ def _refused(request, exc: ActionRefused, page):
 @require_GET
 @login_required
 def panel_home(request):
+    return render(request, "reviews/panel_home.html", _home_context(request))
+
+
+def _home_context(request):
     sessions = access.sessions_visible_to(request.user).select_related("panel", "rubric")
     context = {"sessions": sessions, "convenes": rules.convenes(request.user)}
     if rules.convenes(request.user):
@@ -46,7 +50,7 @@ def panel_home(request):
         context["waiting"] = VideoProject.objects.filter(state=State.PANEL_REVIEW).select_related("topic", "unit")
     elif roles.PANELIST not in roles.roles_of(request.user):
         raise Http404
-    return render(request, "reviews/panel_home.html", context)
+    return context
 
 
 @require_POST
@@ -56,13 +60,8 @@ def panel_create(request):
     try:
         panel = services.panel_create(user=request.user, name=request.POST.get("name", ""))
     except ActionRefused as exc:
-        return _refused(request, exc, lambda: panel_home(_as_get(request)))
+        return _refused(request, exc, lambda: render(request, "reviews/panel_home.html", _home_context(request)))
     return redirect("panel-detail", pk=panel.pk)
-
-
-def _as_get(request):
-    request.method = "GET"
-    return request
 
 
 def _panel_context(request, panel):
@@ -136,16 +135,16 @@ def _int(value):
 def _session_context(request, session):
     entries = list(access.entries_of(session))
     member = rules.seat(session, request.user)
+    members = list(session.panel.members.select_related("user")) if rules.convenes(request.user) else []
     for entry in entries:
         entry.session = session
         entry.actions = rules.entry_actions(entry, request.user)
-        if rules.convenes(request.user):
-            entry.exclusions = [(m, why) for m in session.panel.members.select_related("user") if (why := rules.exclusion(entry, m))]
+        entry.exclusions = [(m, why) for m in members if (why := rules.exclusion(entry, m))]
     context = {"session": session, "entries": entries, "member": member, "convenes": rules.convenes(request.user)}
     if rules.convenes(request.user):
         queued = [e.project_id for e in entries]
         context["waiting"] = VideoProject.objects.filter(state=State.PANEL_REVIEW).exclude(pk__in=queued).select_related("topic", "unit")
-        context["members"] = session.panel.members.select_related("user")
+        context["members"] = members
     return context
 
 
@@ -257,7 +256,7 @@ def _room_context(request, entry):
         "items": items,
         "picture": _picture(cut),
     }
-    context["previous"] = _previous_cut(entry)
+    context["previous"] = entry.cut.previous()
     if actions.sees_panel:
         context["summary"] = services.entry_summary(entry)
         context["panel_cards"] = [c for c in entry.cards.all() if c.submitted]
@@ -376,7 +375,7 @@ def entry_file(request, pk, entry_pk, name):
     entry = access.get_entry_for_user(request.user, pk, entry_pk)
     cut = entry.cut
     if request.GET.get("of") == "previous":
-        cut = _previous_cut(entry)
+        cut = entry.cut.previous()
         if cut is None:
             raise Http404
     if name == "subtitles.vtt" and cut.subtitles_key:
@@ -388,17 +387,12 @@ def entry_file(request, pk, entry_pk, name):
     return ranged_file(request, rendition.key)
 
 
-def _previous_cut(entry):
-    """The version before this one, which the panel saw last round (what the items were raised on)."""
-    return entry.cut.previous()
-
-
 @require_GET
 @login_required
 def entry_compare(request, pk, entry_pk):
     """This version against the previous one, synchronised, for judging the rectification."""
     entry = access.get_entry_for_user(request.user, pk, entry_pk)
-    previous = _previous_cut(entry)
+    previous = entry.cut.previous()
     if previous is None:
         raise Http404
     files = reverse("panel-entry-file", args=[pk, entry.pk, "proxy.mp4"])

@@ -228,7 +228,7 @@ def _picture(cut) -> tuple[int, int]:
 def _room_context(request, entry):
     cut, fps = entry.cut, timecode.fps_of(entry.cut)
     actions = rules.entry_actions(entry, request.user)
-    comments = [c for c in entry.comments.filter(parent__isnull=True).select_related("author").prefetch_related("replies__author")
+    comments = [c for c in entry.comments.filter(parent__isnull=True).select_related("author", "item").prefetch_related("replies__author")
                 if rules.sees_comment(request.user, c, entry)]
     for c in comments:
         c.timecode = timecode.to_timecode(c.frame, fps) if c.frame is not None else ""

@@ -310,6 +310,9 @@ LOGGING = {
     "formatters": {"line": {"format": "%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # Django's default config gives the "django" logger a console handler of its own (under DEBUG)
+    # and lets it propagate, so each of its lines was printed twice: it goes through root only.
+    "loggers": {"django": {"handlers": [], "level": "INFO", "propagate": True}},
 }
 
 if PRODUCTION:

@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from media import storage
 from media.models import Rendition
 from projects.models import VideoProject
+from reviews import services
 from reviews.models import Comment, Decision, Scorecard, Session
 from tests.reviews.conftest import fresh_entry, score
 from tests.support.clips import make_clip
@@ -205,3 +206,21 @@ def test_a_criterion_without_room_to_score_is_refused_in_the_admin(world, client
     response = client.post(url, data)
     assert response.status_code == 200 and "The highest score must be above the lowest." in response.content.decode()
     assert Criterion.objects.get(pk=c.pk).max_score == 10
+
+
+def test_the_rooms_queries_do_not_grow_with_its_comments(world, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(world.expert)
+
+    def queries():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(room(world)).status_code == 200
+        return len(ctx)
+
+    services.comment_add(entry=fresh_entry(world), user=world.expert, body="第一条", frame=25)
+    one = queries()
+    for n in range(5):
+        services.comment_add(entry=fresh_entry(world), user=world.expert, body=f"意见{n}", frame=50 + n)
+    assert queries() == one

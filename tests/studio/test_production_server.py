@@ -40,7 +40,9 @@ def server(tmp_path_factory):
     """`scripts/serve` (migrate, collectstatic, gunicorn) on a fresh SQLite database, two workers."""
     var = tmp_path_factory.mktemp("serve")
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_ALLOW_ASYNC_UNSAFE", "DATABASE_URL"}}
+    # The embedded default, whatever database or task backend this test session runs on.
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"DJANGO_ALLOW_ASYNC_UNSAFE", "DATABASE_URL", "TASKS_BACKEND", "REELWORK_REDIS_URL"}}
     env.update(
         REELWORK_MODE="production",
         SECRET_KEY="production-test-secret-" + "k" * 40,

@@ -178,12 +178,13 @@ def reference_counts(user) -> dict:
     dashboard's headings say the same, whatever the view does internally."""
     from django.utils import timezone
 
-    from projects import schedule, views
+    import whatif
+    from projects import access, schedule
     from projects.models import Deliverable
     from projects.models.workflow import GATE_KIND, OPEN_STATES
 
     today, calendar = timezone.localdate(), schedule.WorkCalendar.load()
-    rows = views._with_schedule_status(list(views._project_rows(user).filter(state__in=OPEN_STATES)), today, calendar)
+    rows = whatif.classified(access.projects_visible_to(user).filter(state__in=OPEN_STATES), today, calendar)
     submitted = set(Deliverable.objects.filter(status="submitted").values_list("project_id", "kind"))
     return {
         "open": len(rows),
@@ -525,7 +526,7 @@ def run(args, sizes, tmpdir, env, began):
     print(f"migrate: {time.perf_counter() - t0:.1f} s", flush=True)
 
     import seedbulk
-    from projects.views import _project_rows
+    from projects import access, views
 
     world = seedbulk.make_world()
     client = Client()
@@ -569,7 +570,9 @@ def run(args, sizes, tmpdir, env, began):
     slowest = slowest_query(sizes_stats[-1][1]["dashboard"])
     if slowest:
         print(f"slowest dashboard query: {slowest['ms']:.1f} ms {slowest.get('explain', '')}", flush=True)
-    page_qs = _project_rows(world.office).order_by("-created_at", "-pk")[:50]
+    # The list's page query as projects/views.py builds it (the slice, then the table's columns).
+    page_qs = access.projects_visible_to(world.office).order_by("-created_at", "-pk")[:50].values(
+        "pk", "state", "next_due", "next_warn", **views.TABLE_COLUMNS)
     try:
         plans = page_qs.explain().splitlines()
         if len(plans) > 8:  # PostgreSQL: the top of the plan shows whether it sorts or walks an index

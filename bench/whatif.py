@@ -20,12 +20,28 @@ import statistics
 import time
 
 from django.db import connection
-from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models import Exists, Max, OuterRef, Prefetch, Q
 from django.utils import timezone
 
-from projects import access, schedule, views
+from projects import access, schedule
 from projects.models import Deliverable, Milestone
 from projects.models.workflow import GATE_KIND, OPEN_STATES
+
+
+def classified(projects, today, calendar):
+    """``projects`` (a queryset) as model instances with all their milestones, each given its next
+    open milestone (``next_milestone``) and colour (``rag``) from those milestones with the app's own
+    ``schedule`` functions: the slow, obvious way, independent of the next milestone stored on the
+    project that the pages read."""
+    rows = list(projects.select_related("topic", "unit", "genre", "track").prefetch_related(
+        Prefetch("milestones", queryset=Milestone.objects.order_by("due_on"))))
+    for project in rows:
+        project.next_milestone = schedule.next_open(project.milestones.all())
+        project.rag = schedule.status_of(
+            due_on=project.next_milestone.due_on, done_on=None, warn_days=project.next_milestone.warn_days,
+            today=today, calendar=calendar,
+        ) if project.next_milestone else ""
+    return rows
 
 
 def _median_ms(fn, repeats=7):
@@ -82,9 +98,9 @@ def yellow_cutoff(today: dt.date, calendar: schedule.WorkCalendar, warn_days: in
 def dashboard_bounded(user, limit=50) -> dict:
     today, calendar = timezone.localdate(), schedule.WorkCalendar.load()
 
-    # The view's way: every open project and its milestones into Python.
+    # The old view's way: every open project and its milestones into Python.
     t0 = time.perf_counter()
-    rows = views._with_schedule_status(list(views._project_rows(user).filter(state__in=OPEN_STATES)), today, calendar)
+    rows = classified(access.projects_visible_to(user).filter(state__in=OPEN_STATES), today, calendar)
     py_ms = 1000 * (time.perf_counter() - t0)
     py_late = {p.pk for p in rows if p.rag == schedule.RED}
     py_warn = {p.pk for p in rows if p.rag == schedule.YELLOW}
@@ -117,12 +133,12 @@ def dashboard_bounded(user, limit=50) -> dict:
 
     def fetch(ids):
         order = {pk: i for i, pk in enumerate(ids)}
-        page = views._with_schedule_status(list(views._project_rows(user).filter(pk__in=ids)), today, calendar)
+        page = classified(visible.filter(pk__in=ids), today, calendar)
         return sorted(page, key=lambda p: order[p.pk])
 
     late_rows = fetch([pk for _, pk in sorted(late)[:limit]])
     warn_rows = fetch([pk for _, pk in sorted(warn)[:limit]])
-    awaiting_rows = views._with_schedule_status(list(views._project_rows(user).filter(submitted).order_by("-created_at", "-pk")[:limit]), today, calendar)
+    awaiting_rows = classified(visible.filter(pk__in=list(awaiting.order_by("-created_at", "-pk").values_list("pk", flat=True)[:limit])), today, calendar)
     sql_ms = 1000 * (time.perf_counter() - t0)
 
     return {

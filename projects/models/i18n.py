@@ -3,6 +3,13 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
+def bilingual_label(name: str, name_en: str) -> str:
+    """The name a reader sees: the English one for an English reader when there is one."""
+    if name_en and (get_language() or "").startswith("en"):
+        return name_en
+    return name
+
+
 class BilingualName(models.Model):
     """Reference data edited in the admin carries its own Chinese and English names."""
 
@@ -14,9 +21,7 @@ class BilingualName(models.Model):
 
     @property
     def label(self) -> str:
-        if self.name_en and (get_language() or "").startswith("en"):
-            return self.name_en
-        return self.name
+        return bilingual_label(self.name, self.name_en)
 
     def __str__(self) -> str:
         return self.label

@@ -92,6 +92,23 @@ def load(apps):
             )
     for name in ROLE_GROUPS:
         Group.objects.get_or_create(name=name)
+    try:
+        apps.get_model("projects", "VocabularyTerm")
+    except LookupError:  # migration 0002 runs before the model exists; 0007 loads it then
+        return
+    load_vocabulary(apps)
+
+
+def load_vocabulary(apps):
+    VocabularyTerm = apps.get_model("projects", "VocabularyTerm")
+    rows = (
+        [("word", w, "", 1.0) for w in VOCABULARY_WORDS]
+        + [("synonym", v, c, 1.0) for v, c in VOCABULARY_SYNONYMS]
+        + [("theme", w, "", x) for w, x in VOCABULARY_THEMES]
+        + [("stop", w, "", 1.0) for w in VOCABULARY_STOPS]
+    )
+    for kind, term, canonical, weight in rows:
+        VocabularyTerm.objects.get_or_create(kind=kind, term=term, defaults={"canonical": canonical, "weight": weight})
 
 
 # --- the homogeneity check's vocabulary (projects/similarity.py; admin → Homogeneity vocabulary) ---

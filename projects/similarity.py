@@ -49,6 +49,9 @@ FLAGGED, CLOSE_CALL = "flagged", "close"
 # (本土特色) are often just the district's name, so they count least.
 FIELD_WEIGHTS: Mapping[str, float] = {"title": 0.3, "logline": 0.55, "local": 0.15}
 FIELDS = tuple(FIELD_WEIGHTS)
+# A logline of a few words (故事梗概, a placeholder) says nothing the title does not: compared only
+# from this many words on.
+MIN_FIELD_WORDS: Mapping[str, int] = {"title": 1, "logline": 6, "local": 1}
 
 # Damping by document frequency over the earlier topics: a word in a share p of them keeps
 # log(1/p) / log(1/COMMON_SHARE) of its weight (all of it below COMMON_SHARE, never less than
@@ -286,6 +289,10 @@ def _combine(field_cosines: dict[str, float]) -> float:
     return min(1.0, max(field_cosines.get("title", 0.0), blended))
 
 
+def _story_count(words) -> int:
+    return sum(1 for w in words if w[0] != CHAR_MARK)
+
+
 def score_topics(a: Topic, b: Topic, weight=None) -> tuple[float, tuple[str, ...]]:
     """Score two topics from 0.0 to 1.0 and say why (shared words, heaviest first).
 
@@ -295,7 +302,7 @@ def score_topics(a: Topic, b: Topic, weight=None) -> tuple[float, tuple[str, ...
     contributions: Counter = Counter()
     for name in FIELDS:
         wa, wb = a.field(name), b.field(name)
-        if not wa or not wb:
+        if min(_story_count(wa), _story_count(wb)) < MIN_FIELD_WORDS[name]:
             continue
         if name == "title" and wa == wb:  # the same title once folded (a long logline never is)
             cosines[name] = 1.0

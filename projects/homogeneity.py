@@ -86,7 +86,8 @@ def marked(text: str, shared) -> list[dict]:
     """``text`` in pieces, each saying whether it is one of the ``shared`` words (to highlight)."""
     shared = set(shared)
     pieces: list[dict] = []
-    for surface, canonical in vocabulary().segments(text):
+    # The vocabulary the check that found ``shared`` just used (no second look at the database).
+    for surface, canonical in (_vocabulary or vocabulary()).segments(text):
         hit = any(w in shared for w in canonical)
         if pieces and pieces[-1]["shared"] == hit:
             pieces[-1]["text"] += surface

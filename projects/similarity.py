@@ -338,7 +338,7 @@ class Index:
         self._postings: dict[str, dict[str, set]] = {f: {} for f in FIELDS}
         self._df: Counter = Counter()
         self._weights: dict[str, float] | None = None
-        self._norms: dict[object, tuple[float, float, float]] = {}
+        self._norms: dict[object, tuple] = {}
 
     def __len__(self) -> int:
         return len(self._docs)
@@ -382,50 +382,80 @@ class Index:
         n = len(self._docs)
         base = self.vocabulary.base_weight
         self._weights = weights = {w: base(w) * damping(df, n) for w, df in self._df.items() if df > 0}
+        # Per topic: each field's squared norm and word count, and its place in the order added.
         self._norms = {
-            key: tuple(math.sqrt(sum(weights[w] ** 2 for w in topic.field(name))) for name in FIELDS)
-            for key, (topic, _title) in self._docs.items()
+            key: (
+                tuple(sum(weights[w] ** 2 for w in topic.field(name)) for name in FIELDS),
+                tuple(_story_count(topic.field(name)) for name in FIELDS),
+                seq,
+            )
+            for seq, (key, (topic, _title)) in enumerate(self._docs.items())
         }
 
     def search(self, query: Topic, *, limit: int = 5, threshold: float = CLOSE_CALL_THRESHOLD,
                exclude=()) -> list[Match]:
         """The earlier topics scoring ``>= threshold`` against ``query``, best first (ties: the
-        order they were added), at most ``limit``."""
+        order they were added), at most ``limit``. Scores equal ``score_topics`` with this index's
+        weights; it is only called again for the matches returned, to say why."""
         if limit <= 0:
             return []
         self._refresh()
         weight = self.weight
-        fields = [name for name in FIELDS if query.field(name)]
-        if not fields:
+        q = {}  # field → {word: squared weight}, the fields that can be compared at all
+        for name in FIELDS:
+            words = query.field(name)
+            if _story_count(words) >= MIN_FIELD_WORDS[name]:
+                q[name] = {w: weight(w) ** 2 for w in words}
+        if not q:
             return []
         candidates: set = set()
-        for name in fields:
-            words = sorted(query.field(name), key=weight)
-            norm2 = sum(weight(w) ** 2 for w in words) + NORM_PRIOR
-            # Drop the lightest words while what they could add up to stays under the threshold.
-            light2, cut = 0.0, 0
-            for w in words:
-                if threshold > 0 and light2 + weight(w) ** 2 < (threshold ** 2) * norm2:
-                    light2 += weight(w) ** 2
-                    cut += 1
+        for name, qw in q.items():
+            norm2 = sum(qw.values()) + NORM_PRIOR
+            # Skip the postings of the lightest words while what they could add up to stays under
+            # the threshold: a topic sharing only those cannot reach it (the cosine's bound).
+            # The heaviest word is always read: a topic with the very same title shares it.
+            ordered = sorted(qw.items(), key=lambda item: item[1])
+            light2, heavy = 0.0, [ordered[-1][0]]
+            for w, x in ordered[:-1]:
+                if threshold > 0 and len(heavy) == 1 and light2 + x < (threshold ** 2) * norm2:
+                    light2 += x
                 else:
-                    break
+                    heavy.append(w)
             postings = self._postings[name]
-            for w in words[cut:] if threshold > 0 else words:
+            for w in heavy:
                 candidates.update(postings.get(w, ()))
         if threshold <= 0:
             candidates = set(self._docs)
-        order = {key: i for i, key in enumerate(self._docs)}
+        candidates.difference_update(exclude)
+        qnorm = {name: sum(qw.values()) + NORM_PRIOR for name, qw in q.items()}
         found = []
         for key in candidates:
-            if key in exclude:
-                continue
             topic, title = self._docs[key]
-            score, shared = score_topics(query, topic, weight)
+            norms, counts, seq = self._norms[key]
+            cosines = {}
+            for i, name in enumerate(FIELDS):
+                qw = q.get(name)
+                if qw is None or counts[i] < MIN_FIELD_WORDS[name]:
+                    continue
+                words = topic.field(name)
+                if name == "title" and words == query.title:
+                    cosines[name] = 1.0
+                    continue
+                dot = 0.0
+                for w in words:
+                    x = qw.get(w)
+                    if x is not None:
+                        dot += x
+                cosines[name] = dot / math.sqrt(qnorm[name] * (norms[i] + NORM_PRIOR))
+            score = _combine(cosines)
             if score >= threshold:
-                found.append((score, order[key], Match(key, title, score, band_of(score), shared)))
+                found.append((score, seq, key, title))
         found.sort(key=lambda row: (-row[0], row[1]))
-        return [m for _s, _o, m in found[:limit]]
+        out = []
+        for score, _seq, key, title in found[:limit]:
+            _again, shared = score_topics(query, self._docs[key][0], weight)
+            out.append(Match(key, title, score, band_of(score), shared))
+        return out
 
 
 def closest(

@@ -114,3 +114,31 @@ def test_theme_words_weigh_less_than_story_words():
     assert similarity.damping(500, 1000) < 0.3
     assert similarity.damping(3, 1000) == 1.0
     assert similarity.damping(0, 0) == 1.0
+
+
+def test_the_index_finds_what_scoring_every_topic_finds():
+    # The index reads only the postings of heavy words; on a corpus of every labelled text (with
+    # its damping) it must return exactly what scoring each topic one by one returns.
+    vocabulary = similarity.default_vocabulary()
+    index = similarity.Index(vocabulary)
+    texts = []
+    for dups, dists in (SETS["all"],):
+        for a, b in dups + dists:
+            for t in (a, b):
+                texts.append(t if isinstance(t, tuple) else (t, "", ""))
+    texts = list(dict.fromkeys(texts))
+    for key, (title, logline, local) in enumerate(texts):
+        index.add(key, title, logline, local)
+    assert len(index) == len(texts) > 150
+    for title, logline, local in texts[::7]:
+        query = similarity.Topic.of(vocabulary, title, logline, local)
+        brute = sorted(
+            ((score, key) for key, t in enumerate(texts)
+             if (score := similarity.score_topics(query, similarity.Topic.of(vocabulary, *t), index.weight)[0])
+             >= CLOSE_CALL_THRESHOLD),
+            key=lambda row: (-row[0], row[1]),
+        )
+        found = index.search(query, limit=len(texts))
+        assert [m.key for m in found] == [key for _s, key in brute]
+        assert [m.score for m in found] == pytest.approx([s for s, _k in brute])
+        assert found[0].score == 1.0  # itself

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from projects.models import (
@@ -20,6 +21,7 @@ from projects.models import (
     VideoProject,
 )
 from studio import roles
+from studio.errors import Conflict
 
 # Organisers schedule showings of finished films; they see nothing before approval.
 ORGANISER_STATES = [State.APPROVED, State.SCREENING, State.ARCHIVED]
@@ -78,6 +80,23 @@ def calls_for_user(user):
     if not roles.pitches(user):
         raise Http404
     return calls_visible_to(user)
+
+
+def get_call_to_check(user, pk=None) -> TopicCall | None:
+    """The live homogeneity check while pitching: the office at any time; a producer while they
+    can pitch, i.e. while the call given (or, without one, any call) is open. 403 for other roles,
+    404 for a call that does not exist, 409 when no call is open."""
+    if not roles.pitches(user):
+        raise PermissionDenied(_("Only producers and the office pitch topics."))
+    call = get_object_or_404(calls_visible_to(user), pk=pk) if pk is not None else None
+    if roles.is_office(user):
+        return call
+    today = timezone.localdate()
+    if call is not None and not call.is_open(today):
+        raise Conflict(_("The topic call is closed (%(start)s – %(end)s).") % {"start": call.opens_on, "end": call.closes_on})
+    if call is None and not calls_visible_to(user).filter(opens_on__lte=today, closes_on__gte=today).exists():
+        raise Conflict(_("No topic call is open: the check runs while topics can be pitched."))
+    return call
 
 
 def units_visible_to(user):

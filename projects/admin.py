@@ -21,6 +21,7 @@ from projects.models import (
     Track,
     Unit,
     VideoProject,
+    VocabularyTerm,
 )
 from studio import roles
 from studio.errors import ActionRefused
@@ -90,13 +91,22 @@ class TopicCallAdmin(admin.ModelAdmin):
     list_display = ["year", "theme", "opens_on", "closes_on"]
 
 
+@admin.register(VocabularyTerm)
+class VocabularyTermAdmin(admin.ModelAdmin):
+    # The homogeneity check reads these on its next run; stored flags are not recomputed
+    # (manage.py recheck_homogeneity <call> reports what would change).
+    list_display = ["term", "kind", "canonical", "weight", "updated_at"]
+    list_filter = ["kind"]
+    search_fields = ["term", "canonical"]
+
+
 # --- topics and projects: the workflow owns them ----------------------------------------------
 
 
 class TopicSimilarityInline(ViewOnly, admin.TabularInline):
     model = TopicSimilarity
     fk_name = "topic"
-    fields = ["other", "score"]
+    fields = ["other", "score", "flagged"]
 
 
 @admin.register(Topic)

@@ -92,3 +92,78 @@ def load(apps):
             )
     for name in ROLE_GROUPS:
         Group.objects.get_or_create(name=name)
+    try:
+        apps.get_model("projects", "VocabularyTerm")
+    except LookupError:  # migration 0002 runs before the model exists; 0007 loads it then
+        return
+    load_vocabulary(apps)
+
+
+def load_vocabulary(apps):
+    VocabularyTerm = apps.get_model("projects", "VocabularyTerm")
+    rows = (
+        [("word", w, "", 1.0) for w in VOCABULARY_WORDS]
+        + [("synonym", v, c, 1.0) for v, c in VOCABULARY_SYNONYMS]
+        + [("theme", w, "", x) for w, x in VOCABULARY_THEMES]
+        + [("stop", w, "", 1.0) for w in VOCABULARY_STOPS]
+    )
+    for kind, term, canonical, weight in rows:
+        VocabularyTerm.objects.get_or_create(kind=kind, term=term, defaults={"canonical": canonical, "weight": weight})
+
+
+# --- the homogeneity check's vocabulary (projects/similarity.py; admin → Homogeneity vocabulary) ---
+# Kinds: "word" = a term of this field the segmenter must keep whole; "synonym" = a variant folded
+# into its canonical form (a canonical of several words is written with spaces: 种花 → 种植 花卉);
+# "theme" = a word nearly every pitch shares, weighted down (the weight, 0–1, is how much it still
+# counts); "stop" = glue that says nothing about the story.
+VOCABULARY_WORDS = [
+    "党建地图", "党群活动", "党群服务中心", "五华元素", "五华先锋", "云岭先锋", "智慧党建", "智慧党教",
+    "红色物业", "红色管家", "红色影院", "红色基因", "红色堡垒", "楼宇党建", "党建引领", "新时代文明实践",
+    "三会一课", "主题党日", "万名党员进党校", "微党课", "老支书", "村支书", "第一书记", "驻村工作队",
+    "网格员", "护林员", "邮递员", "乡村振兴", "基层治理", "老旧小区", "无物业小区", "易地搬迁",
+    "集体经济", "合作社", "党员教育", "实训基地", "枫桥经验", "流动党员", "流动党校", "红军长征",
+    "飞虎队", "讲武堂", "曙光社区", "东华路", "官渡古镇", "滇池", "翠湖", "一键预约", "触手可及",
+    "直播带货", "电商主播", "非遗传承人", "大学生村官", "退役军人", "快递小哥", "农民工", "烈士陵园",
+    "抗美援朝", "党员先锋岗", "党员突击队", "志愿服务", "垃圾分类", "加装电梯", "四点半课堂", "社区管",
+]
+# variant → canonical
+VOCABULARY_SYNONYMS = [
+    ("带头", "带领"), ("带动", "带领"), ("率领", "带领"), ("领着", "带领"),
+    ("脱贫攻坚", "扶贫"), ("精准扶贫", "扶贫"), ("脱贫", "扶贫"), ("帮扶", "扶贫"),
+    ("村民", "群众"), ("乡亲", "群众"), ("乡亲们", "群众"), ("老乡", "群众"), ("百姓", "群众"),
+    ("老百姓", "群众"), ("居民", "群众"),
+    ("增收致富", "致富"), ("增收", "致富"), ("富裕", "致富"), ("带富", "带领 致富"),
+    ("回乡", "返乡"), ("还乡", "返乡"), ("归乡", "返乡"), ("回村", "返乡"),
+    ("村党支部书记", "村支书"), ("村党总支书记", "村支书"), ("村书记", "村支书"),
+    ("调解", "化解"), ("矛盾", "纠纷"), ("种花", "种植 花卉"), ("鲜花", "花卉"), ("种", "种植"),
+    ("无人管理", "无物业"), ("无物业小区", "无物业 小区"), ("列车", "火车"), ("高铁", "火车"),
+    ("大山", "山区"), ("深山", "山区"), ("山村", "山区"), ("雪域", "高原"), ("驻村第一书记", "驻村 第一书记"),
+    ("海洋", "海上"), ("渔业", "养殖"), ("讲述", "讲"), ("宣讲", "讲"), ("农技员", "技术员"),
+    ("指导", "教"), ("退休", "银发"), ("回流", "返乡"), ("卖", "销售"), ("卖茶", "销售 茶叶"),
+    ("茶", "茶叶"), ("守", "守护"), ("坚守", "守护"), ("护水", "守护 河湖"), ("巡河", "巡护 河湖"),
+]
+# theme word, weight
+VOCABULARY_THEMES = [
+    (w, 0.25) for w in (
+        "党员", "故事", "红色", "党建", "党建引领", "党组织", "基层党组织", "党支部", "支部", "基层",
+        "群众", "党群", "先锋", "初心", "使命", "担当", "奉献", "奋斗", "精神", "传承", "新时代", "时代",
+        "服务", "为民", "发展", "建设", "助力", "带领", "致富", "乡村振兴", "振兴", "乡村", "社区",
+        "志愿者", "志愿", "一线", "力量", "实践", "治理", "基层治理", "守护", "扎根", "之路", "路上",
+        "中国", "幸福", "美丽", "温暖", "榜样", "模范", "干部", "党员干部", "五华元素", "五华", "特色",
+        "模式", "探索", "经验", "推进", "打造", "引领", "老党员", "优秀", "典型", "事迹", "感人", "党员教育", "冲锋",
+    )
+] + [
+    # Roles: two films about a 第一书记 may well tell different stories, but sharing the role says
+    # more than sharing 党员.
+    # Places: "same place, different story" is the commonest false alarm, and a place name added to
+    # a title is the commonest paraphrase. The seed text's places; the office adds its own.
+    (w, 0.5) for w in ("曙光社区", "东华路", "官渡古镇", "官渡", "滇池", "翠湖", "西山区", "五华区", "金马街道",
+                       "吴井街道", "富民", "前卫街道", "福海街道", "东川区", "嵩明", "西翥街道", "护国街道")
+] + [
+    (w, 0.5) for w in ("第一书记", "驻村", "村支书", "老支书", "书记", "网格", "志愿服务", "实训基地", "党校", "返乡", "青年")
+]
+VOCABULARY_STOPS = [
+    "的", "了", "在", "让", "和", "与", "及", "是", "为", "把", "被", "给", "从", "向", "对", "这", "那",
+    "一名", "一位", "一个", "一群", "我们", "他们", "她们", "我", "他", "她", "都", "也", "又", "里", "上",
+    "中", "之", "着", "以", "将", "得", "地", "等", "做", "来", "去", "一", "有", "就", "更", "走进",
+]

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
-from projects import rules, schedule, similarity
+from projects import homogeneity, rules, schedule, similarity
 from projects.models import (
     FRAME_RATES,
     ChecklistItem,
@@ -55,10 +55,15 @@ SPEC_CHANGED: list = []
 # --- topics -----------------------------------------------------------------------------------
 
 
-def topic_similar(*, title: str, exclude_pk: int | None = None) -> list[similarity.Match]:
-    """The earlier topics a title resembles, best first (a preview: nothing is stored)."""
-    earlier = Topic.objects.exclude(pk=exclude_pk).values_list("pk", "title")
-    return similarity.closest(title.strip(), earlier) if title.strip() else []
+def topic_similar(
+    *, title: str, logline: str = "", local_elements: str = "", exclude_pk: int | None = None
+) -> list[similarity.Match]:
+    """The earlier topics a pitch resembles, best first, flagged and close calls (``Match.band``);
+    a preview: nothing is stored."""
+    if not (title.strip() or logline.strip()):
+        return []
+    query = homogeneity.Query(title.strip(), logline.strip(), local_elements.strip())
+    return homogeneity.check(query, exclude={exclude_pk} if exclude_pk else ())
 
 
 @transaction.atomic
@@ -90,7 +95,8 @@ def topic_pitch(
         (_("The local elements"), local_elements, limits.LOCAL_ELEMENTS),
     )
 
-    matches = topic_similar(title=title)
+    matches = topic_similar(title=title, logline=logline, local_elements=local_elements)
+    flagged = [m for m in matches if m.band == similarity.FLAGGED]
     topic = Topic.objects.create(
         call=call,
         unit=unit,
@@ -100,11 +106,13 @@ def topic_pitch(
         proposed_track=proposed_track,
         local_elements=local_elements.strip(),
         pitched_by=user,
-        max_similarity=matches[0].score if matches else 0.0,
-        flagged=bool(matches),
+        max_similarity=round(matches[0].score, 4) if matches else 0.0,
+        flagged=bool(flagged),
     )
+    # Close calls are kept too (shown to the office, not blocking); each row keeps its band.
     TopicSimilarity.objects.bulk_create(
-        TopicSimilarity(topic=topic, other_id=match.key, score=round(match.score, 4)) for match in matches
+        TopicSimilarity(topic=topic, other_id=m.key, score=round(m.score, 4), flagged=m.band == similarity.FLAGGED)
+        for m in matches
     )
     VideoProject.objects.create(
         topic=topic,

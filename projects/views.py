@@ -149,7 +149,8 @@ def _detail_context(request, project, **extra):
     context = {
         "project": project,
         "topic": project.topic,
-        "similar": project.topic.similarities.select_related("other", "other__unit", "other__call"),
+        # Flagged first, then the close calls (regrouped by band in the template), best first in each.
+        "similar": project.topic.similarities.select_related("other", "other__unit", "other__call").order_by("-flagged", "-score"),
         "milestones": milestones,
         "timeline": project.transitions.select_related("actor"),
         "deliverables": project.deliverables.select_related("author", "cut").prefetch_related("reviews__items__item", "reviews__reviewer"),

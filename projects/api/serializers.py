@@ -40,14 +40,23 @@ class SimilarSerializer(serializers.Serializer):
     topic = serializers.IntegerField(source="other_id")
     title = serializers.CharField(source="other.title")
     score = serializers.FloatField()
+    flagged = serializers.BooleanField()
+
+
+class MarkedPieceSerializer(serializers.Serializer):
+    text = serializers.CharField()
+    shared = serializers.BooleanField()
 
 
 class SimilarPreviewSerializer(serializers.Serializer):
     topic = serializers.IntegerField()
     title = serializers.CharField()
     score = serializers.FloatField()
+    band = serializers.ChoiceField(choices=["flagged", "close"])
     unit = serializers.CharField()
     year = serializers.IntegerField()
+    shared = serializers.ListField(child=serializers.CharField())
+    marked = MarkedPieceSerializer(many=True)
 
 
 class TopicSerializer(serializers.ModelSerializer):

@@ -9,9 +9,10 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from projects import access, rules, services
+from projects import access, homogeneity, rules, services
 from projects.api import serializers as s
 from projects.models import Milestone, Topic
+from studio import limits
 from studio.errors import Invalid
 
 
@@ -42,23 +43,39 @@ class TopicList(generics.ListCreateAPIView):
 
 
 class TopicSimilar(APIView):
-    """GET ?title=…: the homogeneity check before pitching. Shows earlier topics' titles, unit
-    and year only, so producers can rephrase before they pitch (避免同质化)."""
+    """GET ?title=…[&logline=…&local_elements=…&call=…]: the homogeneity check while pitching.
+    Shows earlier topics' titles, unit and year only, each with its score, band (flagged or close
+    call) and the words it shares with the pitch, so producers can sharpen the angle first."""
 
     @extend_schema(
-        parameters=[OpenApiParameter("title", {"type": "string", "pattern": r"\S"}, required=True)],
+        parameters=[
+            OpenApiParameter("title", {"type": "string", "pattern": r"\S"}, required=True),
+            OpenApiParameter("logline", str, required=False),
+            OpenApiParameter("local_elements", str, required=False),
+            OpenApiParameter("call", int, required=False),
+        ],
         responses=s.SimilarPreviewSerializer(many=True),
     )
     def get(self, request):
-        rules.check_pitches(request.user)
-        title = request.query_params.get("title", "").strip()[:120]
+        params = request.query_params
+        call = params.get("call", "").strip()
+        if call and not call.isdigit():
+            raise Invalid(_("The call is given by its number: ?call=…"))
+        access.get_call_to_check(request.user, int(call) if call else None)
+        title = params.get("title", "").strip()[: limits.TITLE]
         if not title:
             raise Invalid(_("Give the title to check: ?title=…"))
-        matches = services.topic_similar(title=title)
+        matches = services.topic_similar(
+            title=title,
+            logline=params.get("logline", "")[: limits.LOGLINE],
+            local_elements=params.get("local_elements", "")[: limits.LOCAL_ELEMENTS],
+        )
         topics = Topic.objects.select_related("unit", "call").in_bulk([m.key for m in matches])
         return Response(
-            [{"topic": m.key, "title": m.text, "score": round(m.score, 2), "unit": topics[m.key].unit.name,
-              "year": topics[m.key].call.year} for m in matches]
+            [{"topic": m.key, "title": m.text, "score": round(m.score, 2), "band": m.band,
+              "unit": topics[m.key].unit.name, "year": topics[m.key].call.year,
+              "shared": homogeneity.story_words(m.shared),
+              "marked": homogeneity.marked(m.text, m.shared)} for m in matches if m.key in topics]
         )
 
 

@@ -9,7 +9,7 @@ from projects.models.catalog import (
 from projects.models.deliverables import Deliverable, Shot, StageReview, StageReviewItem
 from projects.models.org import Membership, Unit
 from projects.models.schedule import Milestone
-from projects.models.topics import Topic, TopicCall, TopicSimilarity
+from projects.models.topics import Topic, TopicCall, TopicSimilarity, VocabularyTerm
 from projects.models.workflow import (
     FRAME_RATES,
     Origin,
@@ -38,6 +38,7 @@ __all__ = [
     "State",
     "Topic",
     "TopicCall",
+    "VocabularyTerm",
     "TopicSimilarity",
     "Track",
     "Unit",

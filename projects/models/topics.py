@@ -1,4 +1,6 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -63,9 +65,48 @@ class TopicSimilarity(models.Model):
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="similarities")
     other = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="+")
     score = models.FloatField()
+    # The band at pitch time: True = flagged (approval needs a reason), False = a close call. Kept
+    # as stored when thresholds or vocabulary change (manage.py recheck_homogeneity reports).
+    flagged = models.BooleanField(_("flagged"), default=True)
 
     class Meta:
         ordering = ["-score"]
         constraints = [models.UniqueConstraint(fields=["topic", "other"], name="topic_similarity_unique")]
         verbose_name = _("similar topic")
         verbose_name_plural = _("similar topics")
+
+
+class VocabularyTerm(models.Model):
+    """A word the homogeneity check knows (projects/similarity.py); the office extends the list in
+    the admin. Changes apply to the next check; flags already stored stay as they were."""
+
+    class Kind(models.TextChoices):
+        WORD = "word", _("domain word (kept whole)")
+        SYNONYM = "synonym", _("variant (folded into its canonical form)")
+        THEME = "theme", _("theme word (weighted down)")
+        STOP = "stop", _("stop word (ignored)")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    term = models.CharField(_("term"), max_length=40)
+    canonical = models.CharField(
+        _("canonical form"), max_length=80, blank=True,
+        help_text=_("For a variant: the word it means (several words separated by spaces)."),
+    )
+    weight = models.FloatField(
+        _("weight"), default=0.25, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text=_("For a theme word: how much it still counts, from 0 to 1 (a story word counts 1)."),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["kind", "term"]
+        constraints = [models.UniqueConstraint(fields=["kind", "term"], name="vocabulary_term_unique")]
+        verbose_name = _("homogeneity vocabulary term")
+        verbose_name_plural = _("homogeneity vocabulary")
+
+    def __str__(self) -> str:
+        return f"{self.term} → {self.canonical}" if self.kind == self.Kind.SYNONYM else self.term
+
+    def clean(self):
+        if self.kind == self.Kind.SYNONYM and not self.canonical.strip():
+            raise ValidationError({"canonical": _("A variant needs the canonical form it is folded into.")})

@@ -43,6 +43,8 @@ EXPECTED = {
     "GET calls/":                                     row(200, 200, 200, 200, 200, 401),
     "GET topics/":                                    row(200, 200, 200, 200, 200, 401),
     "GET topics/similar/?title=…":                    row(200, 200, 200, 403, 403, 401),
+    "GET topics/similar/?title=…&call=":              row(200, 200, 200, 403, 403, 401),
+    "GET topics/similar/?title=…&call= [closed_call]": row(200, 409, 409, 403, 403, 401),
     "GET topics/<pk>/ [topic]":                       row(200, 200, 404, 404, 404, 401),
     "GET topics/<pk>/ [approved]":                    row(200, 200, 404, 404, 200, 401),
     "GET projects/":                                  row(200, 200, 200, 200, 200, 401),
@@ -210,6 +212,12 @@ REQUESTS = {
     "GET calls/": Req("GET", "api-calls", "topic", NONE),
     "GET topics/": Req("GET", "api-topics", "topic", NONE),
     "GET topics/similar/?title=…": Req("GET", "api-topic-similar", "topic", NONE, body=lambda ctx: {"title": "红色管家"}),
+    "GET topics/similar/?title=…&call=": Req(
+        "GET", "api-topic-similar", "topic", NONE, body=lambda ctx: {"title": "红色管家", "call": ctx.call.pk}
+    ),
+    "GET topics/similar/?title=…&call= [closed_call]": Req(
+        "GET", "api-topic-similar", "closed_call", NONE, body=lambda ctx: {"title": "红色管家", "call": ctx.call.pk}
+    ),
     "GET topics/<pk>/ [topic]": Req("GET", "api-topic", "topic", TOPIC),
     "GET topics/<pk>/ [approved]": Req("GET", "api-topic", "approved", TOPIC),
     "GET projects/": Req("GET", "api-projects", "topic", NONE),

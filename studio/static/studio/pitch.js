@@ -1,12 +1,39 @@
-// Live homogeneity check on the pitch form: while the title is typed, show the earlier topics it
-// resembles, so the producer can sharpen the angle before pitching. Without JS the check still
-// runs when the pitch is saved.
+// Live homogeneity check on the pitch form: while the title, logline or local elements are typed,
+// show the earlier topics the pitch resembles (flagged, or a close call), with the score and the
+// shared words highlighted, so the producer can sharpen the angle before pitching. Without JS the
+// check still runs when the pitch is saved.
 (function () {
-  const title = document.getElementById("id_title");
+  const form = document.getElementById("pitch-form");
   const box = document.getElementById("similar-live");
-  if (!title || !box) return;
+  if (!form || !box) return;
+  const fields = ["title", "logline", "local_elements"].map((name) => document.getElementById("id_" + name));
+  const title = fields[0];
+  if (!title) return;
   let timer = null;
   let last = "";
+  let seq = 0;
+  function item(m) {
+    const li = document.createElement("li");
+    li.className = m.band === "flagged" ? "flag" : "muted";
+    const name = document.createElement("span");
+    for (const piece of m.marked) {
+      if (piece.shared) {
+        const mark = document.createElement("mark");
+        mark.textContent = piece.text;
+        name.append(mark);
+      } else {
+        name.append(document.createTextNode(piece.text));
+      }
+    }
+    const band = m.band === "flagged" ? box.dataset.flagged : box.dataset.close;
+    li.append(name, document.createTextNode(` (${m.unit}, ${m.year}) — ${band} ${m.score.toFixed(2)}`));
+    if (m.shared.length) {
+      const why = document.createElement("small");
+      why.textContent = ` · ${box.dataset.shared} ${m.shared.join("、")}`;
+      li.append(why);
+    }
+    return li;
+  }
   function show(matches) {
     box.replaceChildren();
     if (!matches.length) { box.hidden = true; return; }
@@ -14,23 +41,26 @@
     head.className = "flag";
     head.textContent = box.dataset.heading;
     const list = document.createElement("ul");
-    for (const m of matches) {
-      const li = document.createElement("li");
-      li.textContent = `${m.title} (${m.unit}, ${m.year}) — ${m.score.toFixed(2)}`;
-      list.append(li);
-    }
+    for (const m of matches) list.append(item(m));
     box.append(head, list);
     box.hidden = false;
   }
-  title.addEventListener("input", function () {
+  function check() {
     clearTimeout(timer);
+    // One request per pause in typing, not per keystroke.
     timer = setTimeout(async function () {
-      const value = title.value.trim();
-      if (value === last) return;
-      last = value;
-      if (!value) { show([]); return; }
-      const response = await fetch(box.dataset.url + "?title=" + encodeURIComponent(value), {credentials: "same-origin"});
-      if (response.ok) show(await response.json());
+      const values = fields.map((f) => (f ? f.value.trim() : ""));
+      const key = JSON.stringify(values);
+      if (key === last) return;
+      last = key;
+      if (!values[0]) { show([]); return; }
+      const query = new URLSearchParams({title: values[0], logline: values[1], local_elements: values[2]});
+      if (box.dataset.call) query.set("call", box.dataset.call);
+      const mine = ++seq;
+      const response = await fetch(box.dataset.url + "?" + query, {credentials: "same-origin"});
+      // An older answer arriving late must not overwrite a newer one.
+      if (response.ok && mine === seq) show(await response.json());
     }, 300);
-  });
+  }
+  for (const f of fields) if (f) f.addEventListener("input", check);
 })();

@@ -462,7 +462,7 @@ def run(args, tmpdir, began):
 
     import seedbulk
     from screenings import links, services
-    from screenings.models import Event, OnlineView
+    from screenings.models import Event, OnlineView, ViewRollup
 
     load_start = os.getloadavg()
     call_command("migrate", verbosity=0, interactive=False)
@@ -515,16 +515,26 @@ def run(args, tmpdir, began):
         client = TestClient()
         client.force_login(world.office)
         rng = random.Random(20261203)
+        from screenings import rollups
+
         have = 0
         base = OnlineView.objects.count()
+        fresh = rollups.ROLL_UP_EVERY
         for size in [int(s) for s in args.sizes.split(",")]:
+            # All but the last ROLL_UP_EVERY views rolled up: the most the beacon leaves after the mark.
             t = time.perf_counter()
-            add_views(pairs, size - have - (base if not have else 0), rng)
-            have = size
+            add_views(pairs, size - fresh - have - (base if not have else 0), rng)
             loaded = time.perf_counter() - t
+            t = time.perf_counter()
+            rolled = rollups.views_roll_up()
+            roll_s = time.perf_counter() - t
+            add_views(pairs, fresh, rng)
+            have = size
             stats = totals_stats(client, args.repeats)
+            stats["roll_up"] = {"rows": rolled, "s": roll_s, "fresh": fresh,
+                                "rollup_rows": ViewRollup.objects.count()}
             totals.append((size, loaded, stats))
-            print(f"totals at {size:,}: loaded in {loaded:.1f} s; function q={stats['function']['queries']} "
+            print(f"totals at {size:,}: loaded in {loaded:.1f} s; roll-up of {rolled:,} in {roll_s:.1f} s; function q={stats['function']['queries']} "
                   f"{stats['function']['ms']:.0f} ms ok={stats['function']['ok']}; page q={stats['page'].get('queries')} "
                   f"{stats['page'].get('ms', 0):.0f} ms", flush=True)
     if parts != {"hls", "beacon", "totals"}:
@@ -592,15 +602,17 @@ def report(info, args, hls, beacons, inproc, totals, total_s):
         "write the same table: the correctness check covers both.",
         "",
         f"**2. Audience totals** ({EVENTS} cloud showings × {FILMS_PER_EVENT} of {FILMS} films, OnlineView rows COPYed in, "
+        f"then `screenings.rollups.views_roll_up` (the task the beacon asks for every {totals[0][2]['roll_up']['fresh']:,} "
+        f"views), then {totals[0][2]['roll_up']['fresh']:,} more views after its mark, the most the beacon leaves there; "
         f"`ANALYZE`d; median of {args.repeats}; the page as the office through the test Client, DEBUG off):",
         "",
-        "| stored views | `audience_totals()` queries | ms | page queries | page ms | sums = rows |",
-        "| ---: | ---: | ---: | ---: | ---: | --- |",
+        "| stored views | roll-up: views added, s, rows it holds | `audience_totals()` queries | ms | page queries | page ms | sums = rows |",
+        "| ---: | --- | ---: | ---: | ---: | ---: | --- |",
     ]
     for size, _, s in totals:
-        f, p = s["function"], s["page"]
-        lines.append(f"| {f['rows']:,} | {f['queries']} | {f['ms']:.0f} | {p.get('queries', p.get('error'))} | "
-                     f"{p.get('ms', float('nan')):.0f} | {'yes' if f['ok'] else 'NO'} |")
+        f, p, r = s["function"], s["page"], s["roll_up"]
+        lines.append(f"| {f['rows']:,} | {r['rows']:,}, {r['s']:.1f} s, {r['rollup_rows']:,} | {f['queries']} | {f['ms']:.0f} | "
+                     f"{p.get('queries', p.get('error'))} | {p.get('ms', float('nan')):.0f} | {'yes' if f['ok'] else 'NO'} |")
     queries = {s["function"]["queries"] for _, _, s in totals} | {s["page"].get("queries") for _, _, s in totals}
     lines += [
         "",

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from media import showings
 from projects import services as project_services
 from projects.models import State, VideoProject
-from screenings import links, rules
+from screenings import links, rollups, rules
 from screenings.models import CalendarFeed, CourseKind, Event, InPersonCount, OnlineView, Slot, Venue, ViewerLink
 from studio import limits
 from studio.errors import Conflict, Invalid
@@ -277,8 +277,10 @@ def view_count(*, event: Event, film: VideoProject, viewer_id: uuid.UUID, at: dt
         raise Conflict(_("This film is shown in “%(event)s” %(when)s.") % {"event": event.title, "when": spans})
     viewer = OnlineView._meta.get_field("viewer_id").get_db_prep_value(viewer_id, connection)
     with connection.cursor() as cursor:
-        cursor.execute(_INSERT_VIEW_SQL, [event.pk, film.pk, viewer, connection.ops.adapt_datetimefield_value(at)])
-        return cursor.rowcount == 1
+        view_id = _insert_view(cursor, event.pk, film.pk, viewer, connection.ops.adapt_datetimefield_value(at))
+    if view_id is not None:
+        rollups.maybe_roll_up(view_id)
+    return view_id is not None
 
 
 def view_count_by_link(*, claim: links.Claim, viewer_id: uuid.UUID, at: dt.datetime | None = None) -> bool | None:
@@ -300,27 +302,38 @@ def view_count_by_link(*, claim: links.Claim, viewer_id: uuid.UUID, at: dt.datet
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(_COUNT_BY_LINK_SQL, params)
-            ok, inserted, _ = cursor.fetchone()
-            return bool(inserted) if ok else None
-        cursor.execute(links.COUNTABLE_SQL, params)
-        found = cursor.fetchone()
-        if found is None:
-            return None
-        cursor.execute(_INSERT_VIEW_SQL, [*found, params["viewer"], params["now"]])
-        return cursor.rowcount == 1
+            ok, view_id, _ = cursor.fetchone()
+            if not ok:
+                return None
+        else:
+            cursor.execute(links.COUNTABLE_SQL, params)
+            found = cursor.fetchone()
+            if found is None:
+                return None
+            view_id = _insert_view(cursor, *found, params["viewer"], params["now"])
+    if view_id is not None:
+        rollups.maybe_roll_up(view_id)
+    return view_id is not None
 
 
-# SQLite (3.24+) and PostgreSQL both read this; the row count says whether a row went in.
+def _insert_view(cursor, event_id, film_id, viewer, at) -> int | None:
+    """The new row's id, or None when the viewer was counted already."""
+    cursor.execute(_INSERT_VIEW_SQL, [event_id, film_id, viewer, at])
+    row = cursor.fetchone()
+    return row[0] if row else None
+
+
+# SQLite (3.35+) and PostgreSQL both read this; a row comes back when one went in.
 _INSERT_VIEW_SQL = ("INSERT INTO screenings_onlineview (event_id, film_id, viewer_id, counted_at) VALUES (%s, %s, %s, %s) "
-                    "ON CONFLICT (event_id, film_id, viewer_id) DO NOTHING")
-# ``ok``: the link counts now; ``ins``: a row went in; set_config: see view_count_by_link.
+                    "ON CONFLICT (event_id, film_id, viewer_id) DO NOTHING RETURNING id")
+# ``ok``: the link counts now; ``ins``: the row that went in; set_config: see view_count_by_link.
 _COUNT_BY_LINK_SQL = f"""
 WITH ok AS ({links.COUNTABLE_SQL}), ins AS (
     INSERT INTO screenings_onlineview (event_id, film_id, viewer_id, counted_at)
     SELECT event_id, film_id, %(viewer)s, %(now)s FROM ok
-    ON CONFLICT (event_id, film_id, viewer_id) DO NOTHING RETURNING 1
+    ON CONFLICT (event_id, film_id, viewer_id) DO NOTHING RETURNING id
 )
-SELECT (SELECT count(*) FROM ok), (SELECT count(*) FROM ins), set_config('synchronous_commit', 'off', true)
+SELECT (SELECT count(*) FROM ok), (SELECT id FROM ins), set_config('synchronous_commit', 'off', true)
 """
 
 

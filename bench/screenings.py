@@ -57,16 +57,16 @@ FILMS = 40
 EVENTS = 200
 FILMS_PER_EVENT = 5
 SHARED_VIEWERS = 4  # viewer ids every client sends at once, to race on the unique constraint
-# The timed endpoints, in the order each round runs them: the baseline, the real beacon, the what-if.
+# The timed endpoints, in the order each round runs them: the baseline, the real beacon, the old path.
 PATHS = {
     "empty": lambda token: f"/bench/empty/{token}/seen",
     "beacon": lambda token: f"/watch/{token}/seen",
-    "whatif": lambda token: f"/bench/seen-1q/{token}/seen",
+    "before": lambda token: f"/bench/seen-before/{token}/seen",
 }
 LABELS = {
     "empty": "empty Django view (`bench/server_urls.py`, same middleware)",
-    "beacon": "`POST /watch/<token>/seen` (the app)",
-    "whatif": "what-if: the beacon in one SQL statement (`bench/server_urls.whatif_seen`)",
+    "beacon": "`POST /watch/<token>/seen` (the app: one statement)",
+    "before": "the beacon's previous path (`bench/server_urls.seen_before`: `open_token` + `view_count`)",
 }
 NS = uuid.UUID("5f0c6a62-3c61-4c1e-9d1c-0b0e5c2e1a10")
 
@@ -77,9 +77,12 @@ def parse_args():
     ap.add_argument("--clients", type=int, default=32, help="concurrent client threads in the beacon phase")
     ap.add_argument("--phase-seconds", type=float, default=15.0, help="length of one timed load phase")
     ap.add_argument("--rounds", type=int, default=2, help="empty/beacon phase pairs (alternating)")
-    ap.add_argument("--conn-max-age", default="0,60",
-                    help="DATABASE_CONN_MAX_AGE of the server, one beacon run per value (0: the default, a connection per request)")
-    ap.add_argument("--workers", type=int, default=0, help="gunicorn workers (0: the config's default, 2 × cores + 1)")
+    ap.add_argument("--servers", default="0x1,2x16",
+                    help="gunicorn WORKERSxTHREADS, one beacon run each (0 workers: the config's default, 2 × cores + 1; "
+                         "threads > 1: gunicorn's gthread worker)")
+    ap.add_argument("--conn-max-age", default="", help="DATABASE_CONN_MAX_AGE of the server ('': the production default, 60 s)")
+    ap.add_argument("--port", type=int, default=0, help="first port of the servers it starts (0: any free port)")
+    ap.add_argument("--parts", default="hls,beacon,totals", help="what to run; RESULTS.md is written only when all three ran")
     ap.add_argument("--sizes", default="10000,1000000", help="stored OnlineView rows for the totals (ascending)")
     ap.add_argument("--repeats", type=int, default=5, help="timed runs per measurement (median)")
     ap.add_argument("--seconds", type=float, default=60.0, help="length of the HLS clip")
@@ -221,11 +224,13 @@ def hls_stats(film, clip, tmpdir, repeats, seconds):
 # --- 1. the beacon under gunicorn -----------------------------------------------------------------
 
 
-def start_server(tmpdir, port, workers, conn_max_age, logfile):
+def start_server(tmpdir, port, workers, threads, conn_max_age, logfile):
     env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_ALLOW_ASYNC_UNSAFE"}}
     env.update(REELWORK_MODE="production", DJANGO_SETTINGS_MODULE="bench.server_settings", ALLOWED_HOSTS="127.0.0.1",
                SECURE_SSL_REDIRECT="false", REELWORK_ADDR=f"127.0.0.1:{port}", PY=sys.executable, LOG_LEVEL="WARNING",
-               DATABASE_CONN_MAX_AGE=str(conn_max_age))
+               WEB_THREADS=str(threads))
+    if conn_max_age != "":
+        env["DATABASE_CONN_MAX_AGE"] = conn_max_age
     if workers:
         env["WEB_CONCURRENCY"] = str(workers)
     proc = subprocess.Popen([str(ROOT / "scripts" / "serve"), "web"], cwd=ROOT, env=env, stdout=logfile,
@@ -297,12 +302,11 @@ class Client(threading.Thread):
         conn.close()
 
 
-def beacon_stats(args, tmpdir, token, event, conn_max_age):
+def beacon_stats(args, tmpdir, token, event, workers, threads, port):
     from screenings.models import OnlineView
 
-    port = web_list.free_port()
-    log = open(tmpdir / f"server-{conn_max_age}.log", "w+")
-    proc = start_server(tmpdir, port, args.workers, conn_max_age, log)
+    log = open(tmpdir / f"server-{workers}x{threads}.log", "w+")
+    proc = start_server(tmpdir, port, workers, threads, args.conn_max_age, log)
     try:
         # Warm-up (every worker imports the app on its first request), then alternating timed phases.
         plan = [(f"warm-{kind}", PATHS[kind], 3.0, kind) for kind in PATHS]
@@ -339,7 +343,7 @@ def beacon_stats(args, tmpdir, token, event, conn_max_age):
         "ok": rows == viewers and len(counted) == len(rows) and set(counted) == rows,
         "errors": sum(len(c.errors) for c in clients), "error_sample": next((c.errors[0] for c in clients if c.errors), ""),
     }
-    stats["workers"] = args.workers or 2 * os.cpu_count() + 1
+    stats["workers"], stats["threads"] = workers or 2 * os.cpu_count() + 1, threads
     stats["restarts"] = booted - stats["workers"]
     return stats
 
@@ -458,7 +462,7 @@ def run(args, tmpdir, began):
 
     import seedbulk
     from screenings import links, services
-    from screenings.models import Event, OnlineView
+    from screenings.models import Event, OnlineView, ViewRollup
 
     load_start = os.getloadavg()
     call_command("migrate", verbosity=0, interactive=False)
@@ -466,52 +470,76 @@ def run(args, tmpdir, began):
     films = make_films(world, FILMS)
     film = films[0]
 
-    print("HLS: making the clip …", flush=True)
-    clip = make_clip(tmpdir / "proxy.mp4", args.seconds)
-    hls = hls_stats(film, clip, tmpdir, args.repeats, args.seconds)
-    print(f"HLS: task {hls['task_s']:.2f} s; pipeline.hls median {statistics.median(hls['app']):.2f} s, bare "
-          f"{statistics.median(hls['bare']):.2f} s", flush=True)
+    parts = set(args.parts.split(","))
+    hls = None
+    if "hls" in parts:
+        print("HLS: making the clip …", flush=True)
+        clip = make_clip(tmpdir / "proxy.mp4", args.seconds)
+        hls = hls_stats(film, clip, tmpdir, args.repeats, args.seconds)
+        print(f"HLS: task {hls['task_s']:.2f} s; pipeline.hls median {statistics.median(hls['app']):.2f} s, bare "
+              f"{statistics.median(hls['bare']):.2f} s", flush=True)
+    else:  # the beacon's link needs a rendition to open: a made-up one is enough, no file is read
+        from media import showings
+        from media.models import Rendition
+
+        Rendition.objects.create(cut=showings.film_cut(film), kind=Rendition.Kind.HLS, key="bench/none/index.m3u8", size=1)
 
     now = timezone.now().replace(microsecond=0)
-    beacons = []
-    for conn_max_age in [int(x) for x in args.conn_max_age.split(",")]:
-        event = services.event_create(user=world.organiser, kind=Event.Kind.CLOUD, title=f"“五华先锋”云展播（基准 {conn_max_age}）",
+    beacons, inproc = [], None
+    for n, server in enumerate(args.servers.split(",") if "beacon" in parts else []):
+        workers, threads = (int(x) for x in server.split("x"))
+        event = services.event_create(user=world.organiser, kind=Event.Kind.CLOUD, title=f"“五华先锋”云展播（基准 {server}）",
                                       platform="五华先锋", starts_at=now - dt.timedelta(hours=1), ends_at=now + dt.timedelta(hours=3))
         services.slot_add(event=event, user=world.organiser, film=film)
         link = services.link_create(event=event, user=world.organiser, film=film, label="基准")
         token = links.token_for(link)
         if not links.open_token(token).open:
             raise RuntimeError(f"the benchmark's link does not play: {links.open_token(token).status}")
-        if not beacons:
+        if inproc is None:
             inproc = beacon_inprocess(token, args.repeats * 4)
             print(f"beacon in-process: {inproc}", flush=True)
         with connection.cursor() as cur:
             cur.execute("ANALYZE")
         connection.close()  # the server's workers have the database to themselves
-        print(f"beacon (DATABASE_CONN_MAX_AGE={conn_max_age}): {args.clients} clients, {args.rounds} × "
-              f"({args.phase_seconds:g} s empty + {args.phase_seconds:g} s beacon) …", flush=True)
-        beacon = beacon_stats(args, tmpdir, token, event, conn_max_age)
-        beacon["conn_max_age"] = conn_max_age
+        print(f"beacon ({server}): {args.clients} clients, {args.rounds} × "
+              f"({args.phase_seconds:g} s per endpoint) …", flush=True)
+        port = args.port + n if args.port else web_list.free_port()
+        beacon = beacon_stats(args, tmpdir, token, event, workers, threads, port)
         beacons.append(beacon)
         print(f"beacon: {beacon['beacon']['rps']:.0f}/s p95 {beacon['beacon']['p95']:.0f} ms; empty {beacon['empty']['rps']:.0f}/s "
-              f"p95 {beacon['empty']['p95']:.0f} ms; check {beacon['check']}", flush=True)
+              f"p95 {beacon['empty']['p95']:.0f} ms; before {beacon['before']['rps']:.0f}/s; check {beacon['check']}", flush=True)
 
-    pairs = make_events(world, films)
-    client = TestClient()
-    client.force_login(world.office)
-    rng = random.Random(20261203)
-    totals, have = [], 0
-    base = OnlineView.objects.count()
-    for size in [int(s) for s in args.sizes.split(",")]:
-        t = time.perf_counter()
-        add_views(pairs, size - have - (base if not have else 0), rng)
-        have = size
-        loaded = time.perf_counter() - t
-        stats = totals_stats(client, args.repeats)
-        totals.append((size, loaded, stats))
-        print(f"totals at {size:,}: loaded in {loaded:.1f} s; function q={stats['function']['queries']} "
-              f"{stats['function']['ms']:.0f} ms ok={stats['function']['ok']}; page q={stats['page'].get('queries')} "
-              f"{stats['page'].get('ms', 0):.0f} ms", flush=True)
+    totals = []
+    if "totals" in parts:
+        pairs = make_events(world, films)
+        client = TestClient()
+        client.force_login(world.office)
+        rng = random.Random(20261203)
+        from screenings import rollups
+
+        have = 0
+        base = OnlineView.objects.count()
+        fresh = rollups.ROLL_UP_EVERY
+        for size in [int(s) for s in args.sizes.split(",")]:
+            # All but the last ROLL_UP_EVERY views rolled up: the most the beacon leaves after the mark.
+            t = time.perf_counter()
+            add_views(pairs, size - fresh - have - (base if not have else 0), rng)
+            loaded = time.perf_counter() - t
+            t = time.perf_counter()
+            rolled = rollups.views_roll_up()
+            roll_s = time.perf_counter() - t
+            add_views(pairs, fresh, rng)
+            have = size
+            stats = totals_stats(client, args.repeats)
+            stats["roll_up"] = {"rows": rolled, "s": roll_s, "fresh": fresh,
+                                "rollup_rows": ViewRollup.objects.count()}
+            totals.append((size, loaded, stats))
+            print(f"totals at {size:,}: loaded in {loaded:.1f} s; roll-up of {rolled:,} in {roll_s:.1f} s; function q={stats['function']['queries']} "
+                  f"{stats['function']['ms']:.0f} ms ok={stats['function']['ok']}; page q={stats['page'].get('queries')} "
+                  f"{stats['page'].get('ms', 0):.0f} ms", flush=True)
+    if parts != {"hls", "beacon", "totals"}:
+        print(f"only {sorted(parts)} ran: RESULTS.md left as it was")
+        return
 
     version = subprocess.run(["ffmpeg", "-version"], capture_output=True, text=True).stdout.splitlines()[0].split(" Copyright")[0]
     info = reporting.machine(f"Django {django.get_version()}", web_list.backend_label(), version, load_start=load_start)
@@ -523,6 +551,12 @@ def run(args, tmpdir, began):
         print(f"written to {args.results}")
 
 
+def server_label(beacon) -> str:
+    if beacon["threads"] > 1:
+        return f"{beacon['workers']} gthread workers × {beacon['threads']} threads"
+    return f"{beacon['workers']} sync workers"
+
+
 def report(info, args, hls, beacons, inproc, totals, total_s):
     app, bare = statistics.median(hls["app"]), statistics.median(hls["bare"])
     lines = [
@@ -530,29 +564,29 @@ def report(info, args, hls, beacons, inproc, totals, total_s):
         "average); the client threads, gunicorn and PostgreSQL share the same 2 cores, so read the ratios, not the "
         "absolute numbers.",
         "",
-        f"**1. View beacon under gunicorn** (`scripts/serve web`, REELWORK_MODE=production, {beacons[0]['workers']} sync "
-        f"workers, PostgreSQL), {args.clients} client threads (Python `http.client`; gunicorn's sync workers close the "
-        f"connection after each response, so each request reconnects), {args.rounds} rounds of {args.phase_seconds:g} s "
-        "per endpoint, alternating, for each `DATABASE_CONN_MAX_AGE` (0, the default: a database connection per request):",
+        f"**1. View beacon under gunicorn** (`scripts/serve web`, REELWORK_MODE=production, `DATABASE_CONN_MAX_AGE` "
+        f"{args.conn_max_age or 'the production default, 60 s'}, PostgreSQL), {args.clients} client threads (Python "
+        f"`http.client`, a connection each, reopened when the server closes it: sync workers close after every response, "
+        f"gthread workers keep it alive), {args.rounds} rounds of {args.phase_seconds:g} s per endpoint, alternating, "
+        "for each gunicorn set-up:",
         "",
-        "| `DATABASE_CONN_MAX_AGE` | endpoint | requests/s (per round) | p50 ms | p95 ms | max ms | answers |",
-        "| ---: | --- | ---: | ---: | ---: | ---: | --- |",
+        "| gunicorn | endpoint | requests/s (per round) | p50 ms | p95 ms | max ms | answers |",
+        "| --- | --- | ---: | ---: | ---: | ---: | --- |",
     ]
     for beacon in beacons:
         for kind, s in ((k, beacon[k]) for k in PATHS):
-            label = LABELS[kind]
             rounds = " / ".join(f"{x:.0f}" for x in s["per_round"])
             answers = ", ".join(f"{k}: {v:,}" for k, v in sorted(s["statuses"].items()))
-            lines.append(f"| {beacon['conn_max_age']} | {label} | {s['rps']:.0f} ({rounds}) | {s['p50']:.0f} | {s['p95']:.0f} | "
-                         f"{s['max']:.0f} | {answers} |")
+            lines.append(f"| {server_label(beacon)} | {LABELS[kind]} | {s['rps']:.0f} ({rounds}) | {s['p50']:.0f} | "
+                         f"{s['p95']:.0f} | {s['max']:.0f} | {answers} |")
     lines.append("")
     for beacon in beacons:
-        b, e, w, check = beacon["beacon"], beacon["empty"], beacon["whatif"], beacon["check"]
+        b, e, w, check = beacon["beacon"], beacon["empty"], beacon["before"], beacon["check"]
         ratio = b["rps"] / e["rps"] if e["rps"] else float("nan")
         lines.append(
-            f"- `DATABASE_CONN_MAX_AGE={beacon['conn_max_age']}`: beacon throughput = **{100 * ratio:.0f} %** of the empty "
-            f"view's (target ≥ 70 %: {'met' if ratio >= 0.7 else 'NOT met'}); p95 {b['p95'] / e['p95']:.1f}× the empty view's; "
-            f"the one-statement what-if {100 * w['rps'] / e['rps']:.0f} %, p95 {w['p95'] / e['p95']:.1f}×. "
+            f"- {server_label(beacon)}: beacon throughput = **{100 * ratio:.0f} %** of the empty view's (target ≥ 70 %: "
+            f"{'met' if ratio >= 0.7 else 'NOT met'}); p95 {b['p95'] / e['p95']:.1f}× the empty view's; the previous path "
+            f"{100 * w['rps'] / e['rps']:.0f} %, p95 {w['p95'] / e['p95']:.1f}×. "
             f"gunicorn restarted {beacon['restarts']} workers during the run (`max_requests` 2000 ± 200). "
             f"Correctness: {check['viewers']:,} distinct viewers answered, {check['rows']:,} OnlineView rows, "
             f"{check['counted_answers']:,} answers `counted: true` — "
@@ -563,20 +597,22 @@ def report(info, args, hls, beacons, inproc, totals, total_s):
         f"Each viewer sent its beacon twice (the second answered `counted: false`), and {SHARED_VIEWERS} viewer ids were "
         f"sent by all {args.clients} clients at once, to race on the unique constraint. In-process (test Client, one "
         f"connection kept open): the beacon runs {inproc['beacon']['queries']} queries in "
-        f"{inproc['beacon']['ms']:.1f} ms, the what-if {inproc['whatif']['queries']} in {inproc['whatif']['ms']:.1f} ms, "
-        f"the empty view {inproc['empty']['queries']} in {inproc['empty']['ms']:.1f} ms (medians). The what-if and the app "
+        f"{inproc['beacon']['ms']:.1f} ms, the previous path {inproc['before']['queries']} in {inproc['before']['ms']:.1f} ms, "
+        f"the empty view {inproc['empty']['queries']} in {inproc['empty']['ms']:.1f} ms (medians). Both beacon paths "
         "write the same table: the correctness check covers both.",
         "",
         f"**2. Audience totals** ({EVENTS} cloud showings × {FILMS_PER_EVENT} of {FILMS} films, OnlineView rows COPYed in, "
+        f"then `screenings.rollups.views_roll_up` (the task the beacon asks for every {totals[0][2]['roll_up']['fresh']:,} "
+        f"views), then {totals[0][2]['roll_up']['fresh']:,} more views after its mark, the most the beacon leaves there; "
         f"`ANALYZE`d; median of {args.repeats}; the page as the office through the test Client, DEBUG off):",
         "",
-        "| stored views | `audience_totals()` queries | ms | page queries | page ms | sums = rows |",
-        "| ---: | ---: | ---: | ---: | ---: | --- |",
+        "| stored views | roll-up: views added, s, rows it holds | `audience_totals()` queries | ms | page queries | page ms | sums = rows |",
+        "| ---: | --- | ---: | ---: | ---: | ---: | --- |",
     ]
     for size, _, s in totals:
-        f, p = s["function"], s["page"]
-        lines.append(f"| {f['rows']:,} | {f['queries']} | {f['ms']:.0f} | {p.get('queries', p.get('error'))} | "
-                     f"{p.get('ms', float('nan')):.0f} | {'yes' if f['ok'] else 'NO'} |")
+        f, p, r = s["function"], s["page"], s["roll_up"]
+        lines.append(f"| {f['rows']:,} | {r['rows']:,}, {r['s']:.1f} s, {r['rollup_rows']:,} | {f['queries']} | {f['ms']:.0f} | "
+                     f"{p.get('queries', p.get('error'))} | {p.get('ms', float('nan')):.0f} | {'yes' if f['ok'] else 'NO'} |")
     queries = {s["function"]["queries"] for _, _, s in totals} | {s["page"].get("queries") for _, _, s in totals}
     lines += [
         "",

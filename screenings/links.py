@@ -111,6 +111,41 @@ def _judge(link: ViewerLink | None, token_expiry, now: dt.datetime) -> Opened:
     return Opened(Status.OPEN, link, slot, rendition)
 
 
+@dataclass(frozen=True)
+class Claim:
+    """What a link token says, its signature and its own expiry checked, nothing read yet."""
+
+    link_id: int
+    nonce: str
+
+
+def claim_of(token: str, *, now: dt.datetime | None = None) -> Claim | None:
+    """The link a token names when its signature holds and its stamped expiry has not passed;
+    None otherwise (``open_token`` then says why)."""
+    payload = _payload(token, LINK_SALT)
+    if payload is None or not isinstance(payload.get("l"), int) or not isinstance(payload.get("n"), str):
+        return None
+    expiry = payload.get("e")
+    if isinstance(expiry, int) and (now or timezone.now()).timestamp() >= expiry:
+        return None
+    return Claim(payload["l"], payload["n"])
+
+
+# The open status of :func:`_judge` as one SQL condition, for the view beacon to check the link and
+# count in the same statement (``services.view_count_by_link``); no row: the beacon asks
+# :func:`open_token` why. Written out rather than built by the ORM because building and compiling
+# the queryset cost the beacon more CPU than the database did. It leaves out one thing ``_judge``
+# checks, that the film's HLS rendition is made: the beacon comes from a page that played the film,
+# and counting early would need nothing but the link, which anyone holding it may use anyway.
+# tests/screenings/test_counting.py keeps it and ``_judge`` in step, status by status.
+COUNTABLE_SQL = """
+SELECT l.event_id, l.film_id FROM screenings_viewerlink l JOIN screenings_event e ON e.id = l.event_id
+WHERE l.id = %(link)s AND l.nonce = %(nonce)s AND l.revoked_at IS NULL AND l.expires_at > %(now)s AND e.kind = 'cloud'
+  AND EXISTS (SELECT 1 FROM screenings_slot s WHERE s.event_id = l.event_id AND s.film_id = l.film_id
+              AND s.starts_at <= %(now)s AND %(now)s < s.ends_at)
+"""
+
+
 def open_token(token: str, *, now: dt.datetime | None = None) -> Opened:
     """What the link token ``token`` opens at ``now``: the first of bad, revoked, expired, gone,
     before, after, preparing that applies, or open (with the slot and the HLS rendition)."""

@@ -166,6 +166,28 @@ class OnlineView(models.Model):
         ]
 
 
+class ViewRollup(models.Model):
+    """The online views of one film in one cloud showing on one day (``TIME_ZONE``), added up by
+    ``screenings.rollups.views_roll_up`` from the OnlineView rows up to ``ViewRollupMark``; the
+    totals read these and count only the rows after the mark, so they stay exact and their cost
+    stays bounded however many views are stored. Written by the roll-up alone, never per view."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+")
+    film = models.ForeignKey("projects.VideoProject", on_delete=models.PROTECT, related_name="+")
+    day = models.DateField()
+    views = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["event", "film", "day"], name="one_rollup_per_event_film_day")]
+
+
+class ViewRollupMark(models.Model):
+    """One row: the highest OnlineView id the roll-up has added into ``ViewRollup``."""
+
+    last_view_id = models.BigIntegerField(default=0)
+    rolled_at = models.DateTimeField(null=True)
+
+
 def _link_nonce() -> str:
     return secrets.token_urlsafe(9)
 

@@ -9,18 +9,21 @@ showing. Every grouping adds up the same units, so the rows of each table sum to
 figure, with nothing counted twice. An online view falls in the year (and month) it was counted,
 a headcount in the year (and month) its showing began (the reader's time zone).
 
-Cost. Four queries whatever the number of views: the views and the headcounts grouped in the
-database by (event, film, year, month), the programme's labels, and the genres; the rest is arithmetic
-over at most one row per showing and month.
+Cost. Four queries whatever the number of views: the online views (the per-day roll-up plus the
+views counted since it last ran, ``screenings.rollups``: exact, and bounded by the roll-up rather
+than by every view stored) and the headcounts grouped in the database by (event, film, year,
+month), the programme's labels, and the genres; the rest is arithmetic over at most one row per
+showing and month.
 """
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Sum
+from django.db.models import F, Sum
 from django.db.models.functions import ExtractMonth, ExtractYear
 
 from projects.models import Genre
-from screenings.models import Event, InPersonCount, OnlineView, Slot
+from screenings import rollups
+from screenings.models import Event, InPersonCount, Slot
 
 
 @dataclass
@@ -57,12 +60,7 @@ class Totals:
 
 
 def audience_totals() -> Totals:
-    online = (
-        OnlineView.objects.order_by()
-        .values("event_id", "film_id", year=ExtractYear("counted_at"), month=ExtractMonth("counted_at"))
-        .annotate(n=Count("pk"))
-        .values_list("event_id", "film_id", "year", "month", "n")
-    )
+    online = rollups.totals_rows()
     in_person = (
         InPersonCount.objects.filter(current=True).order_by()
         .values(event=F("slot__event_id"), film=F("slot__film_id"), year=ExtractYear("slot__starts_at"),

@@ -6,7 +6,7 @@
 - ``watch_playlist``: the film's playlist rewritten for this request, its file URLs expiring.
 - ``watch_file``: one package file on local storage, behind a signed URL that expires.
 - ``watch_seen``: the page's beacon after a few seconds of actual playback; counts the view once
-  per viewer, event and film (``services.view_count``).
+  per viewer, event and film (``services.view_count_by_link``: one statement on PostgreSQL).
 
 The beacon is a POST without an account, exempt from Django's CSRF check on purpose: what a
 forged cross-site POST could do is count one view for the victim's browser, and it cannot. The
@@ -144,10 +144,16 @@ def watch_seen(request, token):
     if _cross_site(request):
         return HttpResponse(_("Views are counted from the showing's own page."), status=403,
                             content_type="text/plain; charset=utf-8")
+    viewer, claim = viewer_id(request), links.claim_of(token)
+    if viewer is not None and claim is not None:
+        # The hot path: one statement checks the link and counts (services.view_count_by_link).
+        counted = services.view_count_by_link(claim=claim, viewer_id=viewer)
+        if counted is not None:
+            return _no_store(JsonResponse({"counted": counted}, status=201 if counted else 200))
+    # Refused: find out why, the page's way, and say so.
     opened = links.open_token(token)
     if not opened.open:
         return _refusal(opened)
-    viewer = viewer_id(request)
     if viewer is None:
         return HttpResponse(_("Open the showing's page first: it tells this browser apart from others."),
                             status=400, content_type="text/plain; charset=utf-8")

@@ -41,6 +41,11 @@ class Upload(models.Model):
     # The latest claim: when and by which process (``host/pid``), for the cluster page.
     claimed_at = models.DateTimeField(null=True, blank=True)
     claimed_by = models.CharField(max_length=100, blank=True)
+    # When the check became due (the upload was completed, handed back, or a retry's time came)
+    # and the task queued for it: ``claims.media_sweep`` queues the check again when that task is
+    # not waiting on the queue (the queue did not answer, or lost it).
+    queued_at = models.DateTimeField(null=True, blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
     s3_upload_id = models.CharField(max_length=255, blank=True)
     key = models.CharField(max_length=500, blank=True)
     part_size = models.BigIntegerField(default=0)
@@ -107,6 +112,11 @@ class Cut(models.Model):
     # The latest claim: when and by which process (``host/pid``), for the cluster page.
     claimed_at = models.DateTimeField(null=True, blank=True)
     claimed_by = models.CharField(max_length=100, blank=True)
+    # When the cut last became due for processing (registered, handed back, or a retry's time
+    # came) and the task queued for it: a queued cut whose task is not waiting on the queue (Redis
+    # did not answer when it was enqueued, or lost it) is queued again by ``claims.media_sweep``.
+    queued_at = models.DateTimeField(default=timezone.now)
+    task_id = models.CharField(max_length=64, blank=True)
     qc = models.JSONField(_("technical QC"), default=dict, blank=True)
     qc_passed = models.BooleanField(_("QC passed"), null=True)
     # The current waiver, copied from the latest ``QCWaiver`` row in the same transaction: the

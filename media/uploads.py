@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from media import ffmpeg, storage
+from media import claims, ffmpeg, storage
 from media.models import Cut, Upload
 from projects import rules
 from projects import services as project_services
@@ -133,9 +133,7 @@ def cut_register_upload(*, upload: Upload, probe, sha256: str = "") -> Cut:
         status=Upload.Status.COMPLETE, cut=cut
     ):
         raise Conflict(_("This upload is already registered as a cut."))
-    from media.tasks import process_cut
-
-    transaction.on_commit(lambda: process_cut.enqueue(cut.pk))
+    transaction.on_commit(lambda: claims.cut_enqueue(cut.pk))
     return cut
 
 

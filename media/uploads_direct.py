@@ -5,9 +5,10 @@ digests the client sent before it becomes a cut."""
 import logging
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from media import ffmpeg, storage, uploads
+from media import claims, ffmpeg, storage, uploads
 from media.models import Cut, Upload
 from studio.errors import ActionRefused, Conflict, Forbidden, Invalid
 
@@ -78,7 +79,7 @@ def upload_direct_complete(*, upload: Upload, user, part_sha256, enqueue: bool =
     digests = [d.lower() for d in part_sha256]
     # Claim the upload: a second "complete" (a double click, two tabs) finds it no longer open.
     if not Upload.objects.filter(pk=upload.pk, status=Upload.Status.OPEN).update(
-        status=Upload.Status.VERIFYING, part_sha256=digests, received=upload.size
+        status=Upload.Status.VERIFYING, part_sha256=digests, received=upload.size, queued_at=timezone.now()
     ):
         raise Conflict(_("This upload is already being checked."))
     try:
@@ -88,9 +89,7 @@ def upload_direct_complete(*, upload: Upload, user, part_sha256, enqueue: bool =
         log.warning("storage: %s", exc.detail)
         raise uploads.StorageUnavailable(exc.message) from exc
     if enqueue:
-        from media.tasks import verify_upload
-
-        transaction.on_commit(lambda: verify_upload.enqueue(str(upload.pk)))
+        transaction.on_commit(lambda: claims.upload_enqueue(upload.pk))
     upload.refresh_from_db()
     return upload
 

@@ -298,6 +298,9 @@ REELWORK_LEASE_SECONDS = env_int("REELWORK_LEASE_SECONDS", 120)
 REELWORK_SWEEP_SECONDS = env_int("REELWORK_SWEEP_SECONDS", 30)
 REELWORK_RETRY_AFTER_SECONDS = env_int("REELWORK_RETRY_AFTER_SECONDS", 30)
 REELWORK_MAX_ATTEMPTS = env_int("REELWORK_MAX_ATTEMPTS", 3)
+# Work due this long with no task waiting on the queue for it (Redis did not answer when it was
+# enqueued, or lost its data) is queued again by the sweep.
+REELWORK_REQUEUE_AFTER_SECONDS = env_int("REELWORK_REQUEUE_AFTER_SECONDS", 120)
 
 # How many working days of slack before a milestone turns yellow, when its stage has no own value.
 SCHEDULE_DEFAULT_WARN_DAYS = env_int("SCHEDULE_DEFAULT_WARN_DAYS", 3)

@@ -123,3 +123,33 @@ def kill_ffmpeg_reading(path: Path) -> None:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+
+
+def _stat(pid: int) -> list[str] | None:
+    try:
+        # The fields after the command name: state, ppid, pgrp, session, ...
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+
+
+def parent(pid: int) -> int | None:
+    """The parent of a live process, or None when it is gone."""
+    fields = _stat(pid)
+    return int(fields[1]) if fields and fields[0] != "Z" else None
+
+
+def process_group(pid: int) -> int | None:
+    fields = _stat(pid)
+    return int(fields[2]) if fields and fields[0] != "Z" else None
+
+
+def in_groups(groups) -> list[int]:
+    """Pids of the live processes in any of the process groups ``groups``."""
+    groups, found = set(groups), []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            fields = _stat(int(proc.name))
+            if fields and fields[0] != "Z" and int(fields[2]) in groups:
+                found.append(int(proc.name))
+    return found

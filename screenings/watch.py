@@ -73,7 +73,7 @@ def _refusal(opened: links.Opened) -> HttpResponse:
 
 
 def hlsjs_url() -> str | None:
-    """The URL of hls.js when ``scripts/fetch_hlsjs.py`` has fetched it (and, in production,
+    """The URL of hls.js when ``scripts/fetch_npm.py`` has fetched it (and, in production,
     ``collectstatic`` has collected it); None otherwise: the page then relies on the browser's
     own HLS and says so where there is none."""
     if not (finders.find(HLSJS) or staticfiles_storage.exists(HLSJS)):

@@ -28,7 +28,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 @pytest.fixture(scope="module")
 def hlsjs():
     """hls.js as ./test fetches it (Debian's Chromium has no HLS of its own): fetched now if missing."""
-    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "fetch_hlsjs.py")], capture_output=True, text=True,
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "fetch_npm.py"), "--only", "hls.js"], capture_output=True, text=True,
                             timeout=180, stdin=subprocess.DEVNULL)
     if result.returncode != 0:
         pytest.fail(f"hls.js could not be fetched for the browser test:\n{result.stderr}", pytrace=False)

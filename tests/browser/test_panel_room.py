@@ -210,7 +210,7 @@ def test_a_panel_reviews_returns_and_passes_a_film(login, screenshot, session, f
 
     # The stored drawing is redrawn over the video inside the comment's range, not outside it.
     wait_for_video(expert)
-    expect(expert.locator("#markers span")).to_have_count(1)
+    expect(expert.locator("#markers .marker")).to_have_count(1)
     for _ in range(4):
         expert.keyboard.press("ArrowRight")
     expect(tc(expert)).to_have_text("00:00:00:04")

@@ -94,13 +94,15 @@
     if (!bar || !duration) return;
     bar.replaceChildren();
     const add = (start, end, color, title, onclick) => {
-      const span = document.createElement("span");
-      span.style.cssText = `position:absolute;top:0;height:14px;min-width:3px;cursor:pointer;background:${color};` +
+      // A button, so Tab reaches each marker and Enter seeks to it.
+      const mark = document.createElement("button");
+      mark.type = "button"; mark.className = "marker";
+      mark.style.cssText = `position:absolute;top:0;height:14px;min-width:3px;cursor:pointer;background:${color};` +
         `left:${(100 * start) / duration}%;width:${(100 * Math.max(0, end - start)) / duration}%`;
-      span.title = title; span.addEventListener("click", onclick);
-      bar.appendChild(span);
+      mark.title = title; mark.setAttribute("aria-label", title); mark.addEventListener("click", onclick);
+      bar.appendChild(mark);
     };
-    qc.forEach((f) => add(f.start, f.end, f.severity === "fail" ? "#c62828" : "#b58100", "QC", () => { video.currentTime = f.start; }));
+    qc.forEach((f) => add(f.start, f.end, f.severity === "fail" ? "#c62828" : "#b58100", f.message, () => { video.currentTime = f.start; }));
     comments.forEach((c) => {
       const start = c.frame / fps, end = (c.end != null ? c.end : c.frame) / fps;
       add(start, end, "#1565c0", c.timecode, () => { seekFrame(c.frame); document.getElementById(`comment-${c.id}`)?.scrollIntoView({ block: "nearest" }); });
@@ -124,6 +126,7 @@
       return;
     }
     if (typing || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (e.key === " " && e.target.tagName === "BUTTON") return;  // Space presses the focused button
     const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
     const actions = {
       " ": () => (video.paused ? video.play() : video.pause()),

@@ -1,20 +1,25 @@
 #!/usr/bin/env python3
-"""Fetch hls.js (the HLS player for browsers without HLS of their own) from the npm registry.
+"""Fetch the front-end files Reelwork takes from the npm registry, each pinned by a lock file.
 
-The version, the tarball and the integrity hash npm publishes for it (``dist.integrity``, the
-SHA-512 of the tarball) are pinned in ``scripts/hlsjs.lock.json`` with the SHA-256 of each file
-taken from it (``dist/hls.min.js`` and its source map, which ``collectstatic``'s manifest storage
-follows from the script's ``sourceMappingURL``); the lock is committed, the JavaScript is not
-(``.gitignore``). Run by ``./run`` and ``./test`` at set-up; Node is not needed.
+One lock per package, ``scripts/<name>.lock.json``: the version, the tarball and the integrity hash
+npm publishes for it (``dist.integrity``, the SHA-512 of the tarball), the SHA-256 of each file
+taken from it, where the files go and what is missing without them. The locks are committed, the
+JavaScript is not (``.gitignore``). Run by ``./run`` and ``./test`` at set-up; Node is not needed.
 
-    scripts/fetch_hlsjs.py            make sure the pinned file is in place (no network when it is)
-    scripts/fetch_hlsjs.py --pin 1.7.4
-                                      pin another version: read its dist.integrity from the
-                                      registry, fetch and check it, rewrite the lock file
+- ``hlsjs.lock.json``: hls.js (``dist/hls.min.js`` and its source map, which ``collectstatic``'s
+  manifest storage follows from the script's ``sourceMappingURL``), the HLS player of the
+  cloud-showing page for browsers without HLS of their own.
+- ``axe-core.lock.json``: axe-core (``axe.min.js``), the accessibility checker the browser tests
+  inject into the pages they check; never served by the app.
+
+    scripts/fetch_npm.py                    make sure every pinned file is in place (no network when it is)
+    scripts/fetch_npm.py --only axe-core    the same for one package
+    scripts/fetch_npm.py --pin hls.js 1.7.4 pin another version: read its dist.integrity from the
+                                            registry, fetch and check it, rewrite its lock file
 
 A tarball whose SHA-512 is not the pinned one is refused, and so is a file whose SHA-256 differs
-from the lock's. On any failure the script says what failed and exits 1; the viewer page still
-plays in browsers with HLS of their own (Safari, and Chrome where it has it).
+from the lock's. On any failure the script says what failed and what goes without it, fetches the
+other packages and exits 1.
 """
 
 import argparse
@@ -31,7 +36,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-LOCK = ROOT / "scripts" / "hlsjs.lock.json"
+LOCKS = ROOT / "scripts"
 REGISTRY = os.environ.get("NPM_CONFIG_REGISTRY", "https://registry.npmjs.org").rstrip("/")
 TIMEOUT = 60
 MAX_TARBALL_BYTES = 64 * 1024 * 1024
@@ -70,7 +75,7 @@ def _extract(tarball: bytes, member: str) -> bytes:
 
 def _write(target: Path, data: bytes) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".hlsjs-")
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".npm-")
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(data)
@@ -102,9 +107,14 @@ def _in_place(lock: dict) -> bool:
     return True
 
 
-def ensure(lock_path: Path | None = None) -> Path:
-    """Make sure the pinned hls.js is in place; returns the script's path. Raises FetchError."""
-    lock = json.loads((lock_path or LOCK).read_text())
+def locks() -> dict[str, Path]:
+    """The lock files, by package name."""
+    return {json.loads(path.read_text())["package"]: path for path in sorted(LOCKS.glob("*.lock.json"))}
+
+
+def ensure(lock_path: Path) -> Path:
+    """Make sure the package's pinned files are in place; returns the first one's path. Raises FetchError."""
+    lock = json.loads(lock_path.read_text())
     script = _target(lock, next(iter(lock["files"])))
     if _in_place(lock):
         return script
@@ -115,9 +125,8 @@ def ensure(lock_path: Path | None = None) -> Path:
     return script
 
 
-def pin(version: str, lock_path: Path | None = None) -> dict:
+def pin(version: str, lock_path: Path) -> dict:
     """Pin ``version``: its tarball and dist.integrity as the registry publishes them."""
-    lock_path = lock_path or LOCK
     lock = json.loads(lock_path.read_text())
     meta = json.loads(_get(f"{REGISTRY}/{lock['package']}/{version}"))
     dist = meta.get("dist") or {}
@@ -134,20 +143,31 @@ def pin(version: str, lock_path: Path | None = None) -> dict:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pin", metavar="VERSION", help="pin another version of hls.js")
+    parser.add_argument("--only", metavar="PACKAGE", help="only this package")
+    parser.add_argument("--pin", nargs=2, metavar=("PACKAGE", "VERSION"), help="pin another version of a package")
     args = parser.parse_args(argv)
-    try:
-        if args.pin:
-            lock = pin(args.pin)
-            print(f"hls.js {lock['version']} pinned ({lock['integrity']})")
-        else:
-            target = ensure()
-            print(f"hls.js {json.loads(LOCK.read_text())['version']}: {target.relative_to(ROOT)}")
-    except (FetchError, OSError, ValueError, KeyError, tarfile.TarError) as exc:
-        print(f"hls.js NOT FETCHED: {exc}\n  Cloud-showing pages will play only in browsers with HLS of their own "
-              f"(Safari); run scripts/fetch_hlsjs.py again when the npm registry can be reached.", file=sys.stderr)
-        return 1
-    return 0
+    known = locks()
+    wanted = args.pin[0] if args.pin else args.only
+    if wanted and wanted not in known:
+        print(f"no lock for {wanted} (known: {', '.join(known)})", file=sys.stderr)
+        return 2
+    failed = 0
+    for package, lock_path in known.items():
+        if wanted and package != wanted:
+            continue
+        try:
+            if args.pin:
+                lock = pin(args.pin[1], lock_path)
+                print(f"{package} {lock['version']} pinned ({lock['integrity']})")
+            else:
+                target = ensure(lock_path)
+                print(f"{package} {json.loads(lock_path.read_text())['version']}: {target.relative_to(ROOT) if target.is_relative_to(ROOT) else target}")
+        except (FetchError, OSError, ValueError, KeyError, tarfile.TarError) as exc:
+            without = json.loads(lock_path.read_text()).get("without", "")
+            print(f"{package} NOT FETCHED: {exc}\n  {without} Run scripts/fetch_npm.py again when the npm "
+                  f"registry can be reached.", file=sys.stderr)
+            failed += 1
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "reviews",
     "media",
     "screenings",
+    "reports",
 ]
 
 MIDDLEWARE = [

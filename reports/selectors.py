@@ -23,17 +23,20 @@ import datetime as dt
 import statistics
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Max, Q
+from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from projects.models import ProjectTransition, State, Topic, VideoProject
 from projects.models.catalog import Stage
 from projects.models.schedule import Milestone
 from projects.models.workflow import OPEN_STATES
 from reviews import scoring
-from reviews.models import Criterion, Decision, Item, Score, Session
+from reviews.models import Criterion, Decision, Entry, Item, Score, Session
 from screenings.models import OnlineView
 from screenings.totals import audience_totals
+from studio.errors import Invalid
 
 # Three plain groups of the workflow's states, for the stacked bars.
 COMPLETED = [State.APPROVED, State.SCREENING, State.ARCHIVED]
@@ -121,7 +124,7 @@ def on_time(scope: Scope, today: dt.date | None = None) -> dict:
         stages[stage] = {"planned": planned, "done": done, "met": met, "late": done - met, "overdue": overdue, "days_late": []}
     for stage, due_on, done_on in milestones.filter(late_q).values_list("stage", "due_on", "done_on"):
         stages[stage]["days_late"].append(((done_on or today) - due_on).days)
-    out = {}
+    out, every_late = {}, [d for s in stages.values() for d in s["days_late"]]
     for stage in Stage.values:
         s = stages.get(stage, {"planned": 0, "done": 0, "met": 0, "late": 0, "overdue": 0, "days_late": []})
         known = s["done"] + s["overdue"]
@@ -130,7 +133,7 @@ def on_time(scope: Scope, today: dt.date | None = None) -> dict:
         out[stage] = s
     all_known = sum(s["done"] + s["overdue"] for s in out.values())
     all_met = sum(s["met"] for s in out.values())
-    return {"stages": out, "rate": all_met / all_known if all_known else None}
+    return {"stages": out, "rate": all_met / all_known if all_known else None, "median_days_late": _median(every_late)}
 
 
 def stalls(scope: Scope, today: dt.date | None = None) -> dict:
@@ -282,6 +285,7 @@ def panel_results(scope: Scope) -> dict:
         "rounds_histogram": dict(sorted(rounds_histogram.items())),
         "items": items,  # project id -> rectification items
         "cards": sum(r.cards for r in results.values()),
+        "totals": Spread.of([t for v in per_group.values() for t in v]),
     }
 
 
@@ -328,3 +332,88 @@ def homogeneity(scope: Scope) -> dict:
         "waiting": by_state.get(State.TOPIC, 0),
         "rejected": by_state.get(State.REJECTED, 0),
     }
+
+
+# --- the projects behind a figure -------------------------------------------------------------------
+
+MILESTONE_OUTCOMES = ("planned", "done", "met", "late", "overdue")
+FLAG_OUTCOMES = ("flagged", "approved", "approved_with_reason", "waiting", "rejected")
+
+
+def _milestone_q(outcome: str, today: dt.date) -> Q:
+    """The same conditions as :func:`on_time` counts by."""
+    return {
+        "planned": Q(),
+        "done": Q(done_on__isnull=False),
+        "met": Q(done_on__isnull=False, done_on__lte=F("due_on")),
+        "late": Q(done_on__isnull=False, done_on__gt=F("due_on")),
+        "overdue": Q(done_on__isnull=True, due_on__lt=today),
+    }[outcome]
+
+
+def projects_behind(scope: Scope, params, today: dt.date | None = None):
+    """The projects a figure of the report counts, from the query string its link carries (the
+    figure and its list read the same conditions; ``tests/reports`` checks every figure's list has
+    as many projects as the figure says). Unknown values raise ``Invalid``."""
+    today = today or timezone.localdate()
+    projects = scope.projects()
+
+    def choice(name, allowed):
+        value = params.get(name)
+        if value is not None and value not in allowed:
+            raise Invalid(_("Unknown value for %(name)s: %(value)s") % {"name": name, "value": value[:40]})
+        return value
+
+    for name, lookup in (("genre", "genre__code"), ("track", "track__code"), ("unit", "unit__code"), ("origin", "origin")):
+        if params.get(name):
+            projects = projects.filter(**{lookup: params[name]})
+    if state := choice("state", State.values):
+        projects = projects.filter(state=state)
+    if group := choice("group", STATE_GROUPS):
+        projects = projects.filter(state__in=STATE_GROUPS[group])
+    if stage := choice("stage", Stage.values):
+        outcome = choice("milestone", MILESTONE_OUTCOMES) or "planned"
+        milestones = Milestone.objects.filter(_milestone_q(outcome, today), project=OuterRef("pk"), stage=stage)
+        projects = projects.exclude(state__in=OFF_SCHEDULE).filter(Exists(milestones))
+    if choice("late", ("1",)):
+        projects = projects.filter(state__in=OPEN_STATES, next_due__lt=today)
+    if source := choice("cancelled_from", State.values):
+        projects = projects.filter(Exists(ProjectTransition.objects.filter(project=OuterRef("pk"), name="cancel", source=source)))
+    if verdict := choice("verdict", ("pass", "revise", "reject")):
+        projects = projects.filter(Exists(Decision.objects.filter(entry__project=OuterRef("pk"), verdict=verdict)))
+    if session := params.get("session"):
+        if not session.isdigit():
+            raise Invalid(_("Unknown value for %(name)s: %(value)s") % {"name": "session", "value": session[:40]})
+        projects = projects.filter(Exists(Entry.objects.filter(project=OuterRef("pk"), session_id=int(session))))
+    if rounds := params.get("rounds"):
+        if not rounds.isdigit():
+            raise Invalid(_("Unknown value for %(name)s: %(value)s") % {"name": "rounds", "value": rounds[:40]})
+        revisions = (Decision.objects.filter(entry__project=OuterRef("pk"), verdict="revise").order_by()
+                     .values("entry__project").annotate(n=Count("pk")).values("n"))
+        projects = projects.annotate(_rounds=Coalesce(Subquery(revisions), 0)).filter(_rounds=int(rounds))
+    if flag := choice("flag", FLAG_OUTCOMES):
+        flagged = projects.filter(topic__flagged=True)
+        approvals = ProjectTransition.objects.filter(project=OuterRef("pk"), name="approve")
+        projects = {
+            "flagged": flagged,
+            "approved": flagged.filter(Exists(approvals)),
+            "approved_with_reason": flagged.filter(Exists(approvals.exclude(reason=""))),
+            "waiting": flagged.filter(state=State.TOPIC),
+            "rejected": flagged.filter(state=State.REJECTED),
+        }[flag]
+    return projects
+
+
+# --- the schedule as a timeline ---------------------------------------------------------------------
+
+TIMELINE_ROWS = 25
+
+
+def timeline(projects, limit: int = TIMELINE_ROWS) -> list:
+    """The open projects with a schedule, the most pressing first (the earliest next milestone:
+    the late ones lead), with their milestones: two queries, at most ``limit`` projects."""
+    return list(
+        projects.filter(state__in=OPEN_STATES, next_due__isnull=False).select_related("topic")
+        .prefetch_related(Prefetch("milestones", queryset=Milestone.objects.order_by("due_on", "pk")))
+        .order_by("next_due", "pk")[:limit]
+    )

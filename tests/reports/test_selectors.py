@@ -51,6 +51,7 @@ def test_the_schedule_is_judged_per_stage_without_the_cancelled_and_rejected(wor
     # panel review: P1 ten days late, P5 six; P2's is not due yet and counts for neither
     assert stages["panel_review"] == {"planned": 3, "done": 2, "met": 0, "late": 2, "overdue": 0, "rate": 0.0, "median_days_late": 8}
     assert result["rate"] == 6 / 11
+    assert result["median_days_late"] == 6  # of 2, 4, 20, 10, 6
 
 
 def test_stalls_show_the_open_projects_per_state_and_where_the_cancelled_stopped(world):
@@ -99,6 +100,7 @@ def test_panel_results_match_the_cards_worked_out_by_hand(world):
     assert result["rounds"] == {world.p["P5"].pk: 1} and result["rounds_histogram"] == {1: 1}
     assert result["items"] == {world.p["P5"].pk: 2}
     assert result["cards"] == 6
+    assert result["totals"] == Spread(6, 55, 62.5, 75, 87.5, 100, 75.83)  # 55 60 70 80 90 100
 
 
 def test_audiences_count_each_viewer_once_and_a_film_in_each_year_it_was_shown(world):

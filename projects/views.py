@@ -63,6 +63,10 @@ def _project_rows(user):
 
 
 DASHBOARD_ROWS = 20
+# Sections other apps add to the dashboard from their AppConfig (the reports app: the schedule
+# as a timeline), each a callable (request, visible projects) -> HTML or "", so that projects
+# imports none of them (dependencies point one way).
+DASHBOARD_PANELS: list = []
 
 
 @require_GET
@@ -92,6 +96,7 @@ def dashboard(request):
             ],
             "open_calls": calls,
             "today": today,
+            "panels": [html for panel in DASHBOARD_PANELS if (html := panel(request, visible))],
         },
     )
 

@@ -160,7 +160,7 @@ def status_words() -> dict:
     return {DONE: _("done"), GREEN: _("on track"), YELLOW: _("at risk"), RED: _("late")}
 
 
-def _timeline_table(projects, today, calendar):
+def timeline_table(projects, today, calendar):
     """The timeline chart's figures: each project's milestones, due day and traffic light."""
     words = status_words()
     rows = []
@@ -298,7 +298,7 @@ def annual_report(scope: Scope, *, sections=SECTIONS, drill=True, today: dt.date
         built["schedule"], schedule = _schedule(scope, links, today)
         extra["timeline"] = selectors.timeline(scope.projects())
         extra["calendar"] = calendar = WorkCalendar.load()
-        built["schedule"].tables.append(_timeline_table(extra["timeline"], today, calendar))
+        built["schedule"].tables.append(timeline_table(extra["timeline"], today, calendar))
     if "panels" in sections or "summary" in sections:
         built["panels"], panels = _panels(scope, links)
         extra["panels"] = panels

@@ -10,13 +10,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from projects.models import TopicCall
 from reports import access, charts, exports, selectors
-from reports.report import annual_report
+from projects.schedule import WorkCalendar
+from reports.report import annual_report, timeline_table
+from studio import roles
 from studio.errors import Invalid
 
 PAGE_SIZE = 50
@@ -24,6 +27,23 @@ PAGE_SIZE = 50
 
 def office_name() -> str:
     return settings.REELWORK_OFFICE_NAME or _("Education office")
+
+
+DASHBOARD_TIMELINE_ROWS = 12
+
+
+def dashboard_panel(request, visible) -> str:
+    """The dashboard's timeline: the reader's open projects, the most pressing first, each
+    milestone coloured by its traffic light; and the way to the annual report for its readers."""
+    today, calendar = timezone.localdate(), WorkCalendar.load()
+    projects = selectors.timeline(visible, limit=DASHBOARD_TIMELINE_ROWS)
+    reads_report = roles.is_office(request.user) or roles.is_organiser(request.user)
+    if not projects and not reads_report:
+        return ""
+    return render_to_string("reports/_dashboard_timeline.html", {
+        "chart": charts.dashboard_timeline(projects, today=today, calendar=calendar),
+        "table": timeline_table(projects, today, calendar), "reads_report": reads_report, "year": today.year,
+    }, request=request)
 
 
 @require_GET

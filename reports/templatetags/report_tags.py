@@ -45,3 +45,8 @@ def css_string(value) -> str:
     letters and digits escaped, so no text can close the string, the rule or the <style>; safe
     as it stands (HTML escaping would put &quot; into CSS, where entities mean nothing)."""
     return mark_safe('"' + "".join(ch if ch.isascii() and ch.isalnum() or ch == " " else f"\\{ord(ch):06x}" for ch in str(value)) + '"')
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key)

@@ -16,6 +16,7 @@ better beside a bar than under it), :func:`box_plots` (five-number spreads on a 
 :func:`timeline` (each project's milestones against today, coloured by the traffic light).
 """
 
+import dataclasses
 import datetime as dt
 
 from django.utils.html import format_html, format_html_join
@@ -24,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from projects import schedule
 from reports.report import status_words
+from reviews.models import Verdict
 from screenings.charts import cumulative_lines, nice_ceiling
 
 WIDTH = 640
@@ -192,8 +194,10 @@ def report_charts(report) -> dict[str, SafeString]:
     """The report's charts by the table each draws (``section.table``): none for an empty table."""
     charts = {}
 
-    def bars(section, key, series, title):
+    def bars(section, key, series, title, only=None):
         table = _table(report, section, key)
+        if table is not None and only is not None:
+            table = dataclasses.replace(table, rows=[r for r in table.rows if r.key in only])
         if table is not None and any(any(r.values.get(k) for k, _l in series) for r in table.rows):
             charts[f"{section}.{key}"] = stacked_bars(table, series, chart_id=f"chart-{section}-{key}", title=title)
 
@@ -203,7 +207,7 @@ def report_charts(report) -> dict[str, SafeString]:
     bars("films", "unit", groups, _("Films by unit"))
     bars("schedule", "stages", [("met", _("Met on time")), ("late", _("Done late")), ("overdue", _("Overdue"))],
          _("Milestones per stage"))
-    bars("panels", "verdicts", [("films", _("Decisions"))], _("Confirmed verdicts"))
+    bars("panels", "verdicts", [("films", _("Decisions"))], _("Confirmed verdicts"), only=Verdict.values)
     bars("homogeneity", "topics", [("topics", _("Topics"))], _("Homogeneity check"))
     audience = [("online", _("Online")), ("in_person", _("In person"))]
     bars("audiences", "top", audience, _("Top films by audience"))

@@ -78,6 +78,10 @@ def _table_rows(projects, today, calendar):
 
 
 DASHBOARD_ROWS = 20
+# Sections other apps add to the dashboard from their AppConfig (the reports app: the schedule
+# as a timeline), each a callable (request, visible projects) -> HTML or "", so that projects
+# imports none of them (dependencies point one way).
+DASHBOARD_PANELS: list = []
 
 
 @require_GET
@@ -107,6 +111,7 @@ def dashboard(request):
             ],
             "open_calls": calls,
             "today": today,
+            "panels": [html for panel in DASHBOARD_PANELS if (html := panel(request, visible))],
         },
     )
 

@@ -61,44 +61,71 @@ class Totals:
 
 def audience_totals() -> Totals:
     online = rollups.totals_rows()
+def audience_totals(*, year: int | None = None, films=None) -> Totals:
+    """Everything counted, or only what was counted in ``year`` (an online view in the year it was
+    counted, a headcount in the year its showing began), or only the audience of ``films`` (a
+    queryset of projects): the annual report's scopes. The rules stay these whatever the filter;
+    a filtered table lists the films and events with an audience in it, or programmed in the year."""
+    views, heads, slots = OnlineView.objects.all(), InPersonCount.objects.filter(current=True), Slot.objects.all()
+    if year is not None:
+        views = views.filter(counted_at__year=year)
+        heads = heads.filter(slot__starts_at__year=year)
+    if films is not None:
+        views, heads, slots = views.filter(film__in=films), heads.filter(slot__film__in=films), slots.filter(film__in=films)
+    online = (
+        views.order_by()
+        .values("event_id", "film_id", year=ExtractYear("counted_at"), month=ExtractMonth("counted_at"))
+        .annotate(n=Count("pk"))
+        .values_list("event_id", "film_id", "year", "month", "n")
+    )
     in_person = (
-        InPersonCount.objects.filter(current=True).order_by()
+        heads.order_by()
         .values(event=F("slot__event_id"), film=F("slot__film_id"), year=ExtractYear("slot__starts_at"),
                 month=ExtractMonth("slot__starts_at"))
         .annotate(n=Sum("headcount"))
         .values_list("event", "film", "year", "month", "n")
     )
     programme = (
-        Slot.objects.order_by()
-        .values_list("event_id", "event__title", "event__kind", "event__starts_at", "film_id", "film__topic__title", "film__genre_id")
+        slots.order_by()
+        .values_list("event_id", "event__title", "event__kind", "event__starts_at", "film_id", "film__topic__title", "film__genre_id",
+                     ExtractYear("starts_at"))
         .distinct()
     )
     genres = {genre.pk: genre for genre in Genre.objects.all()}
 
     films, events = {}, {}
     film_genre = {}
-    for event_id, event_title, kind, starts_at, film_id, film_title, genre_id in programme:
+    shown = set()  # ("event" | "film" | "genre", key) programmed in ``year``: listed even with nobody counted yet
+    for event_id, event_title, kind, starts_at, film_id, film_title, genre_id, slot_year in programme:
         events.setdefault(event_id, Row(event_id, event_title, extra={"kind": kind, "starts_at": starts_at}))
         films.setdefault(film_id, Row(film_id, film_title))
         film_genre[film_id] = genre_id
+        if year is None or slot_year == year:
+            shown.update({("event", event_id), ("film", film_id), ("genre", genre_id)})
     kinds = {kind: Row(kind, str(label)) for kind, label in Event.Kind.choices}
     by_genre = {pk: Row(genre.code, genre.label, extra={"position": genre.position}) for pk, genre in genres.items()}
     years: dict[int, Row] = {}
     months: dict[tuple[int, int], Row] = {}
     overall = Audience()
 
-    def count(event_id, film_id, year, month, online=0, in_person=0):
+    def count(event_id, film_id, in_year, month, online=0, in_person=0):
         event = events[event_id]
         for row in (event, films[film_id], kinds[event.extra["kind"]], by_genre[film_genre[film_id]],
-                    years.setdefault(year, Row(year, str(year))),
-                    months.setdefault((year, month), Row((year, month), f"{year}-{month:02d}"))):
+                    years.setdefault(in_year, Row(in_year, str(in_year))),
+                    months.setdefault((in_year, month), Row((in_year, month), f"{in_year}-{month:02d}"))):
             row.audience.add(online, in_person)
         overall.add(online, in_person)
 
-    for event_id, film_id, year, month, n in online:
-        count(event_id, film_id, year, month, online=n)
-    for event_id, film_id, year, month, n in in_person:
-        count(event_id, film_id, year, month, in_person=n or 0)
+    for event_id, film_id, in_year, month, n in online:
+        count(event_id, film_id, in_year, month, online=n)
+    for event_id, film_id, in_year, month, n in in_person:
+        count(event_id, film_id, in_year, month, in_person=n or 0)
+
+    def listed(kind, rows):
+        return {key: row for key, row in rows.items() if row.audience.total or (kind, key) in shown}
+
+    films, events = listed("film", films), listed("event", events)
+    shown_genres = listed("genre", {pk: by_genre[pk] for pk in set(film_genre.values())})
 
     by_month, running = sorted(months.values(), key=lambda r: r.key), 0
     for row in by_month:
@@ -111,7 +138,7 @@ def audience_totals() -> Totals:
         by_event=sorted(events.values(), key=lambda r: r.extra["starts_at"], reverse=True),
         by_kind=list(kinds.values()),
         # The genres of the programmed films, shown even while nobody has watched them yet.
-        by_genre=sorted((by_genre[pk] for pk in set(film_genre.values())), key=lambda r: (r.extra["position"], r.key)),
+        by_genre=sorted(shown_genres.values(), key=lambda r: (r.extra["position"], r.key)),
         by_year=sorted(years.values(), key=lambda r: r.key),
         by_month=by_month,
     )

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "reviews",
     "media",
     "screenings",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -212,6 +213,9 @@ if SMTP_HOST:
 else:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 DEFAULT_FROM_EMAIL = env_str("REELWORK_MAIL_FROM", "reelwork@localhost")
+
+# The office's name, printed at the head of the annual report and its files (e.g. 五华区委组织部电教中心).
+REELWORK_OFFICE_NAME = env_str("REELWORK_OFFICE_NAME", "")
 
 # API clients send "Authorization: Token <key>" (a key each user makes on the API token page);
 # the browser uses its session. No HTTP Basic: it would hash a password on every request.

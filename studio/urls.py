@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("media.urls")),
     path("", include("reviews.urls")),
     path("", include("screenings.urls")),
+    path("", include("reports.urls")),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/api-token/", views.api_token, name="api-token"),
@@ -21,6 +22,7 @@ urlpatterns = [
     path("api/", include("projects.api.urls")),
     path("api/", include("reviews.api_urls")),
     path("api/screenings/", include("screenings.api.urls")),
+    path("api/", include("reports.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

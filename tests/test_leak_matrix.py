@@ -161,6 +161,13 @@ ROUTES = {
     "api-slot": (lambda w: [w.slot.pk], EVENTS),
     "api-slot-headcount": (lambda w: [w.slot.pk], EVENTS),
     "api-screening-totals": (lambda w: [], EVENTS),
+    # The annual report: the office's whole, the organisers' audiences (the film in production is
+    # in neither's audience; the office's figures may name it).
+    "report-home": (lambda w: [], EVENTS),
+    "report": (lambda w: [w.call.year], EVENTS),
+    "report-projects": (lambda w: [w.call.year], {"office"}),
+    "report-export": (lambda w: [w.call.year, "csv"], EVENTS),
+    "api-report": (lambda w: [w.call.year], EVENTS),
     "api-schema": (lambda w: [], SIGNED_IN),
     "api-docs": (lambda w: [], SIGNED_IN),
 }

@@ -28,6 +28,7 @@ from projects.models import (
     Track,
     Unit,
 )
+from reports import demo as reports_demo
 from screenings import demo as screenings_demo
 
 PASSWORD = "reelwork-demo"
@@ -118,6 +119,9 @@ class Command(BaseCommand):
         reviews_demo.seed(users=users, projects=projects,
                           upload_cut=lambda p: self._upload_demo_cut(p, users["producer_a"], office))
         screenings_demo.seed(organiser=users["organiser"], office=office)
+        # A year of work behind the demo call (and last year's), for the annual report's charts.
+        producers = {code: users[n] for n, _, _, codes in ACCOUNTS for code in codes if n.startswith("producer")}
+        reports_demo.seed(users=users, producers=producers)
 
     def _walk(self, project, target, producer, office, organiser):
         if target == State.REJECTED:

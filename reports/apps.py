@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ReportsConfig(AppConfig):
+    name = "reports"
+    verbose_name = _("Reports")
+
+    def ready(self):
+        # The dashboard shows the schedule as a timeline; projects knows nothing of reports.
+        from projects.views import DASHBOARD_PANELS
+        from reports.views import dashboard_panel
+
+        DASHBOARD_PANELS.append(dashboard_panel)

@@ -64,16 +64,21 @@ def views_roll_up() -> int:
     return sum(added.values())
 
 
-def totals_rows():
+def totals_rows(*, year: int | None = None, films=None):
     """(event_id, film_id, year, month, views) of every online view: the roll-up's rows and the
     rows counted after its mark, in one statement (one snapshot: a roll-up committing meanwhile
-    can neither hide nor double a view). A key may come twice, once from each part."""
+    can neither hide nor double a view). A key may come twice, once from each part. ``year`` keeps
+    the views counted in that year (a roll-up day is the reader's-time-zone date of ``counted_at``,
+    so both parts cut the year at the same midnight); ``films`` (a queryset of projects) keeps their views."""
     mark = Coalesce(Subquery(ViewRollupMark.objects.filter(pk=1).values("last_view_id")[:1]), Value(0),
                     output_field=IntegerField())
-    rolled = (ViewRollup.objects.order_by()
-              .values_list("event_id", "film_id", ExtractYear("day"), ExtractMonth("day")).annotate(n=Sum("views")))
-    fresh = (OnlineView.objects.order_by().filter(pk__gt=mark)
-             .values_list("event_id", "film_id", ExtractYear("counted_at"), ExtractMonth("counted_at")).annotate(n=Count("pk")))
+    rolled, fresh = ViewRollup.objects.order_by(), OnlineView.objects.order_by().filter(pk__gt=mark)
+    if year is not None:
+        rolled, fresh = rolled.filter(day__year=year), fresh.filter(counted_at__year=year)
+    if films is not None:
+        rolled, fresh = rolled.filter(film__in=films), fresh.filter(film__in=films)
+    rolled = rolled.values_list("event_id", "film_id", ExtractYear("day"), ExtractMonth("day")).annotate(n=Sum("views"))
+    fresh = fresh.values_list("event_id", "film_id", ExtractYear("counted_at"), ExtractMonth("counted_at")).annotate(n=Count("pk"))
     return rolled.union(fresh, all=True)
 
 

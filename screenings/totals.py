@@ -59,25 +59,17 @@ class Totals:
     by_month: list[Row]  # key (year, month), label "2026-05": the months anyone was counted in, oldest first
 
 
-def audience_totals() -> Totals:
-    online = rollups.totals_rows()
 def audience_totals(*, year: int | None = None, films=None) -> Totals:
     """Everything counted, or only what was counted in ``year`` (an online view in the year it was
     counted, a headcount in the year its showing began), or only the audience of ``films`` (a
     queryset of projects): the annual report's scopes. The rules stay these whatever the filter;
     a filtered table lists the films and events with an audience in it, or programmed in the year."""
-    views, heads, slots = OnlineView.objects.all(), InPersonCount.objects.filter(current=True), Slot.objects.all()
+    heads, slots = InPersonCount.objects.filter(current=True), Slot.objects.all()
     if year is not None:
-        views = views.filter(counted_at__year=year)
         heads = heads.filter(slot__starts_at__year=year)
     if films is not None:
-        views, heads, slots = views.filter(film__in=films), heads.filter(slot__film__in=films), slots.filter(film__in=films)
-    online = (
-        views.order_by()
-        .values("event_id", "film_id", year=ExtractYear("counted_at"), month=ExtractMonth("counted_at"))
-        .annotate(n=Count("pk"))
-        .values_list("event_id", "film_id", "year", "month", "n")
-    )
+        heads, slots = heads.filter(slot__film__in=films), slots.filter(film__in=films)
+    online = rollups.totals_rows(year=year, films=films)
     in_person = (
         heads.order_by()
         .values(event=F("slot__event_id"), film=F("slot__film_id"), year=ExtractYear("slot__starts_at"),

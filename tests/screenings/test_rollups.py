@@ -35,6 +35,18 @@ def test_the_totals_are_the_same_before_and_after_the_roll_up(record):
     assert before["overall"] == 4  # the hand-worked figure of test_totals
 
 
+def test_a_year_and_a_films_scope_read_the_same_numbers_through_the_roll_up(record):
+    """The annual report's scopes (``audience_totals(year=…, films=…)``) before and after the roll-up."""
+    from projects.models import VideoProject
+
+    only_f1 = VideoProject.objects.filter(pk=record["f1"].pk)
+    scopes = [{"year": Y1}, {"year": Y2}, {"films": only_f1}, {"year": Y1, "films": only_f1}]
+    before = [_online(audience_totals(**scope)) for scope in scopes]
+    assert [b["overall"] for b in before] == [3, 1, 3, 2]  # c1 in Y1: f1 twice, f2 once; c2 in Y2: f1 once
+    rollups.views_roll_up()
+    assert [_online(audience_totals(**scope)) for scope in scopes] == before
+
+
 def test_views_on_both_sides_of_the_mark_add_up_exactly(record):
     rollups.views_roll_up()
     c1, f1 = record["c1"], record["f1"]

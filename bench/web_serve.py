@@ -60,6 +60,8 @@ def parse_args():
     ap.add_argument("--compare", default="", help="a git ref measured beside this tree in the same run (e.g. 7f468aa)")
     ap.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (WEB_CONCURRENCY)")
     ap.add_argument("--clients", type=int, default=8, help="concurrent client threads")
+    ap.add_argument("--max-requests", type=int, default=0,
+                    help="gunicorn max_requests for the run (0: no recycling; -1: studio/gunicorn.conf.py's 2000 ± 200)")
     ap.add_argument("--phase-seconds", type=float, default=15.0)
     ap.add_argument("--warmup-seconds", type=float, default=3.0)
     ap.add_argument("--rounds", type=int, default=2)
@@ -126,13 +128,18 @@ def extract(ref: str, into: Path) -> Path:
     return into
 
 
-def start_server(tree: Path, port: int, workers: int, var_dir: Path, logfile):
+def start_server(tree: Path, port: int, workers: int, max_requests: int, var_dir: Path, logfile):
     import web_list
 
     env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_ALLOW_ASYNC_UNSAFE", "REELWORK_TREE"}}
     env.update(REELWORK_MODE="production", DJANGO_SETTINGS_MODULE="bench.server_settings", ALLOWED_HOSTS="127.0.0.1",
                SECURE_SSL_REDIRECT="false", REELWORK_ADDR=f"127.0.0.1:{port}", PY=sys.executable, LOG_LEVEL="WARNING",
                WEB_CONCURRENCY=str(workers), REELWORK_VAR_DIR=str(var_dir))
+    if max_requests >= 0:
+        # GUNICORN_CMD_ARGS overrides the config file. A worker recycled after the empty view's thousands
+        # of requests re-imports Django during the next phase (seconds on a busy machine): it lands on
+        # whichever page comes next, not on the page that caused it.
+        env["GUNICORN_CMD_ARGS"] = f"--max-requests {max_requests} --max-requests-jitter 0"
     proc = subprocess.Popen([str(tree / "scripts" / "serve"), "web"], cwd=tree, env=env, stdout=logfile,
                             stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + 120
@@ -272,7 +279,7 @@ def run(args, tmpdir, began, load_start):
     try:
         for name, tree in trees:
             logs[name] = open(tmpdir / f"server-{len(logs)}.log", "w+")
-            procs[name] = start_server(tree, ports[name], args.workers, tmpdir / f"var-{len(procs)}", logs[name])
+            procs[name] = start_server(tree, ports[name], args.workers, args.max_requests, tmpdir / f"var-{len(procs)}", logs[name])
             status, _, location = web_list.fetch(ports[name], PAGES[0][1], cookie)
             if status != 200:
                 raise RuntimeError(f"{name}: GET /projects/ -> {status} {location} (session cookie not accepted?)")
@@ -328,7 +335,10 @@ def report(info, args, seeded, trees, inproc, loads, restarts, total_s):
             lines.append(f"| {title[name]} | `{url}` | {s['status']} | {s['queries']} | {s['rows']} | {s['bytes'] / 1024:.0f} | "
                          f"{s['cpu']:.1f} | {s['cpu_min']:.1f} | {s['wall']:.1f} |")
     lines += ["", f"**Under gunicorn** (`scripts/serve web`, REELWORK_MODE=production, {args.workers} sync workers, "
-              f"CONN_MAX_AGE 60 as production defaults), {args.clients} client threads on the same machine, a new connection "
+              f"CONN_MAX_AGE 60 as production defaults; "
+              + ("workers not recycled (`--max-requests 0`)" if args.max_requests == 0 else
+                 "max_requests as configured" if args.max_requests < 0 else f"max_requests {args.max_requests}")
+              + f"), {args.clients} client threads on the same machine, a new connection "
               f"per request; {args.rounds} rounds of {args.phase_seconds:.0f} s per page after {args.warmup_seconds:.0f} s "
               "of warm-up, the versions taking turns (only one server under load at a time). Ratios are against the "
               "empty view of the same server; the ratio per round shows the spread.", "",

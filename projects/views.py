@@ -27,7 +27,7 @@ from projects.forms import (
     StoryboardHeaderForm,
 )
 from projects.icalendar import milestones_calendar
-from projects.models import Deliverable, Genre, Milestone, Stage, State, Track
+from projects.models import Deliverable, Genre, Milestone, Stage, State, Track, VideoProject
 from projects.models.i18n import bilingual_label
 from projects.models.workflow import GATE_KIND, OPEN_STATES
 from studio import calendars
@@ -60,10 +60,17 @@ def _table_rows(projects, today, calendar):
     track for each row, and the template looking up their attributes, was half of a 50-row page's
     time. The colour comes from the next open milestone's date and warning stored on the project
     (``schedule.refresh_next``), which the status filter reads too, so a row shows the colour it
-    is filtered by. The joins and the subquery are added to the slice only, so a section's or a
-    paginator's ``count()`` stays a count of projects."""
+    is filtered by.
+
+    The slice's ids come first, from the filtered and ordered projects alone (an index walk), then
+    its rows by id with the joins and the subquery. In one query PostgreSQL joined and sorted the
+    whole table and ran the subquery for every row an OFFSET skips (2,500 times on page 50 of
+    10,000 projects, ~150 ms)."""
     states, stages = dict(State.choices), dict(Stage.choices)
-    rows = list(projects.values("pk", "state", "next_due", "next_warn", **TABLE_COLUMNS))
+    ids = list(projects.values_list("pk", flat=True))
+    columns = VideoProject.objects.filter(pk__in=ids).order_by().values("pk", "state", "next_due", "next_warn", **TABLE_COLUMNS)
+    found = {row["pk"]: row for row in columns}
+    rows = [found[pk] for pk in ids if pk in found]
     for row in rows:
         row["state_label"] = states.get(row["state"], row["state"])
         row["next_stage_label"] = stages.get(row["next_stage"], row["next_stage"])

@@ -1,7 +1,8 @@
 """Phone layout and accessibility of the main pages (issue #11, items 6 and 7), in Chromium.
 
 The world is the demo (``tests/support/walk.py``: ``manage.py seed_demo`` through the real services
-and media pipeline). Each role logs in through the form; every page of the main walk is opened in
+and media pipeline). Each role logs in through the form (the login page is checked too, the
+language chosen in its header); every page of the main walk is opened in
 Chinese and in English, at 1366 px and at 390×844. axe-core (fetched from the npm registry at set-up,
 integrity-checked, injected into the page) must find no serious or critical violation at either
 width; at 390 px nothing may push the page sideways (tables reflow into cards or scroll inside their
@@ -53,20 +54,26 @@ def shots():
     return SHOTS
 
 
-def log_in(browser, live_server, username, language):
+def log_in(browser, live_server, username, language, check_login_page=None):
+    """A new browser context logged in as ``username``, the language chosen in the login page's
+    header menu (the choice outlives the login); ``check_login_page(page, name)`` looks at the
+    login page first."""
     context = browser.new_context(base_url=live_server.url, viewport=DESKTOP, locale="zh-CN")
     context.set_default_timeout(15_000)
     context.route("**/favicon.ico", lambda route: route.fulfill(status=204, body=""))
     page = context.new_page()
     page.goto("/accounts/login/")
+    if language != "zh-hans":
+        with page.expect_navigation():  # the header's language menu submits itself
+            page.select_option("header select[name=language]", language)
+    expect(page.locator("html")).to_have_attribute("lang", language)
+    if check_login_page:
+        check_login_page(page, "login")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", walk.PASSWORD)
     with page.expect_navigation():
         page.click("main form button[type=submit]")
     assert page.url == live_server.url + "/", f"login as {username} failed: {page.url}"
-    if language != "zh-hans":
-        with page.expect_navigation():  # the header's language menu submits itself
-            page.select_option("header select[name=language]", language)
     expect(page.locator("html")).to_have_attribute("lang", language)
     return context, page
 
@@ -75,23 +82,29 @@ def test_the_main_pages_pass_axe_and_fit_a_phone_in_both_languages(browser, live
     walk.seed()
     pages = walk.pages()
     found = {}
+
+    def check(page, name, url, language):
+        """The page (the language already chosen), loaded at each width."""
+        for width, viewport in (("1366", DESKTOP), ("390", PHONE)):
+            page.set_viewport_size(viewport)
+            response = page.goto(url)
+            assert response.status == 200, (name, url, response.status)
+            expect(page.locator("html")).to_have_attribute("lang", language)
+            where = f"{language} {width}px {name} ({url})"
+            if violations := axe_violations(page):
+                found[f"{where}: axe"] = violations
+            if width == "390" and (problems := layout_problems(page)):
+                found[f"{where}: layout"] = problems
+            if name in walk.SCREENSHOTS:
+                page.screenshot(path=str(shots / f"{name}-{language}-{width}.png"), full_page=True)
+
     for language in LANGUAGES:
-        for username in dict.fromkeys(user for user, _, _ in pages):
-            context, page = log_in(browser, live_server, username, language)
+        for i, username in enumerate(dict.fromkeys(user for user, _, _ in pages)):
+            first = (lambda page, name, language=language: check(page, name, "/accounts/login/", language)) if i == 0 else None
+            context, page = log_in(browser, live_server, username, language, first)
             try:
                 for _, name, url in (p for p in pages if p[0] == username):
-                    for width, viewport in (("1366", DESKTOP), ("390", PHONE)):
-                        page.set_viewport_size(viewport)
-                        response = page.goto(url)
-                        assert response.status == 200, (name, url, response.status)
-                        expect(page.locator("html")).to_have_attribute("lang", language)
-                        where = f"{language} {width}px {name} ({url})"
-                        if violations := axe_violations(page):
-                            found[f"{where}: axe"] = violations
-                        if width == "390" and (problems := layout_problems(page)):
-                            found[f"{where}: layout"] = problems
-                        if name in walk.SCREENSHOTS:
-                            page.screenshot(path=str(shots / f"{name}-{language}-{width}.png"), full_page=True)
+                    check(page, name, url, language)
             finally:
                 page.goto("about:blank")  # no request of the page's may outlive the test's database
                 context.close()

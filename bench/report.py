@@ -309,8 +309,8 @@ def report(info, args, results, total_s):
     lines += [
         "",
         f"Query count {'constant' if constant else 'CHANGES'} across sizes (function, page, API, XLSX). "
-        f"`annual_report()` time ×{growth:.1f} for ×{size_ratio:.0f} projects and views: the work left grows with the rows "
-        "the database groups (milestones, scores, views) — one pass over each, no query per project.",
+        f"`annual_report()` time ×{growth:.1f} for ×{size_ratio:.0f} projects and views: no query per project, but the "
+        "database groups every milestone, score and view of the year (see the note below for where the time goes).",
     ]
     return "\n".join(lines)
 

@@ -412,12 +412,14 @@ class Index:
         for name, qw in q.items():
             norm2 = sum(qw.values()) + NORM_PRIOR
             # Skip the postings of the lightest words while what they could add up to stays under
-            # the threshold: a topic sharing only those cannot reach it (the cosine's bound).
+            # the threshold: a topic sharing only those (dot d <= light2, its own squared norm
+            # >= d + NORM_PRIOR) has a cosine <= light2 / sqrt(norm2 * (light2 + NORM_PRIOR)).
             # The heaviest word is always read: a topic with the very same title shares it.
             ordered = sorted(qw.items(), key=lambda item: item[1])
             light2, heavy = 0.0, [ordered[-1][0]]
+            t2 = threshold * threshold
             for w, x in ordered[:-1]:
-                if threshold > 0 and len(heavy) == 1 and light2 + x < (threshold ** 2) * norm2:
+                if threshold > 0 and len(heavy) == 1 and (light2 + x) ** 2 < t2 * norm2 * (light2 + x + NORM_PRIOR):
                     light2 += x
                 else:
                     heavy.append(w)

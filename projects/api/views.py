@@ -52,7 +52,7 @@ class TopicSimilar(APIView):
             OpenApiParameter("title", {"type": "string", "pattern": r"\S"}, required=True),
             OpenApiParameter("logline", str, required=False),
             OpenApiParameter("local_elements", str, required=False),
-            OpenApiParameter("call", int, required=False),
+            OpenApiParameter("call", {"type": "integer", "minimum": 1}, required=False),
         ],
         responses=s.SimilarPreviewSerializer(many=True),
     )
@@ -61,7 +61,8 @@ class TopicSimilar(APIView):
         call = params.get("call", "").strip()
         if call and not call.isdigit():
             raise Invalid(_("The call is given by its number: ?call=…"))
-        access.get_call_to_check(request.user, int(call) if call else None)
+        # A number past any id answers as an unknown call would (404), not as a database error.
+        access.get_call_to_check(request.user, min(int(call), 2**63 - 1) if call else None)
         title = params.get("title", "").strip()[: limits.TITLE]
         if not title:
             raise Invalid(_("Give the title to check: ?title=…"))

@@ -77,6 +77,7 @@ def test_the_live_check_refuses_a_closed_call_a_missing_call_and_a_bad_one(clien
     refused = client.get(url, {"title": "红色管家", "call": closed.pk}, headers=en)
     assert refused.status_code == 409 and "closed" in refused.json()["detail"]
     assert client.get(url, {"title": "红色管家", "call": 999999}).status_code == 404
+    assert client.get(url, {"title": "红色管家", "call": "9" * 30}).status_code == 404  # not a database error
     bad = client.get(url, {"title": "红色管家", "call": "x"}, headers=en)
     assert (bad.status_code, bad.json()) == (400, {"detail": "The call is given by its number: ?call=…"})
     # With no call open at all, a producer has nothing to pitch to; the office may still check.

@@ -12,6 +12,7 @@ from projects.models import (
     Unit,
 )
 from studio import limits, roles
+from studio.fields import IsoDateField
 
 
 class PitchForm(forms.Form):
@@ -37,7 +38,7 @@ class PlanForm(forms.Form):
     genre = forms.ModelChoiceField(label=_("Genre"), queryset=Genre.objects.all())
     track = forms.ModelChoiceField(label=_("Track"), queryset=Track.objects.all())
     origin = forms.ChoiceField(label=_("Origin"), choices=Origin.choices)
-    deadline = forms.DateField(label=_("Delivery deadline"), widget=forms.DateInput(attrs={"type": "date"}))
+    deadline = IsoDateField(label=_("Delivery deadline"))
     spec_resolution = forms.ChoiceField(label=_("Picture size (at least)"), choices=Resolution.choices,
                                         initial=Resolution.FULL_HD)
     spec_fps = forms.TypedChoiceField(label=_("Frame rate (fps)"), choices=FRAME_RATES, coerce=int, initial=25)

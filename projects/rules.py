@@ -134,6 +134,15 @@ class Offer:
 
 
 @dataclass(frozen=True)
+class Blocked:
+    """A direct transition the user's role may fire, but not now: shown disabled, with why."""
+
+    name: str
+    label: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class ProjectActions:
     edit_kind: str | None  # the deliverable this stage writes
     latest: Deliverable | None  # its latest version
@@ -143,6 +152,7 @@ class ProjectActions:
     plan: Verdict  # genre, track, origin, deadline, spec
     produces: bool  # works on this project's deliverables (sees where their versions stand)
     offers: list[Offer] = field(default_factory=list)
+    blocked: list[Blocked] = field(default_factory=list)
 
     @property
     def under_review(self) -> bool:
@@ -163,6 +173,13 @@ def project_actions(project: VideoProject, user) -> ProjectActions:
               needs_reason(project, t))
         for t in services.available_transitions(project, user)
     ]
+    offered = {o.name for o in offers}
+    blocked = [
+        Blocked(t.name, str(t.custom.get("label", t.name)),
+                " ".join([str(c.message) for c in t.conditions if not c(project)] + gate_refusals(project, t.name)))
+        for t in project.get_all_state_transitions()
+        if t.source == project.state and t.custom.get("direct") and t.name not in offered and t.has_perm(project, user)
+    ]
     return ProjectActions(
         edit_kind=kind,
         latest=latest,
@@ -172,5 +189,6 @@ def project_actions(project: VideoProject, user) -> ProjectActions:
         plan=verdict(check_can_plan, project, user),
         produces=roles.produces(user, project),
         offers=offers,
+        blocked=blocked,
     )
 

@@ -238,7 +238,9 @@ def _save(project: VideoProject):
 
 def _update_milestones(project: VideoProject, name: str):
     today = timezone.localdate()
-    if name in MILESTONE_DONE_BY:
+    if not project.is_open:
+        pass  # closed: the next milestone is cleared below (no traffic light, not late)
+    elif name in MILESTONE_DONE_BY:
         project.milestones.filter(stage=MILESTONE_DONE_BY[name], done_on__isnull=True).update(done_on=today)
     elif name == "revise":
         project.milestones.filter(stage__in=REOPENED_BY_REVISION).update(done_on=None)

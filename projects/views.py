@@ -9,14 +9,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Prefetch
+from django.db.models import Count, Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from projects import access, rules, schedule, services
+from projects import access, exhibits, rules, schedule, services, todo
 from projects.forms import (
     PitchForm,
     PlanForm,
@@ -28,7 +28,6 @@ from projects.forms import (
 )
 from projects.icalendar import milestones_calendar
 from projects.models import Deliverable, Genre, Milestone, State, Track
-from projects.models.workflow import GATE_KIND, OPEN_STATES
 from studio import calendars
 from studio.errors import ActionRefused
 
@@ -41,9 +40,10 @@ PAGE_SIZE = 50
 def _with_schedule_status(projects, today, calendar):
     """Attach the next open milestone and its colour; milestones must be prefetched."""
     for project in projects:
-        project.next_milestone = schedule.next_open(project.milestones.all())
+        project.next_milestone = schedule.next_open(project.milestones.all()) if project.is_open else None
         project.rag = (
-            schedule.status_of(
+            schedule.light(
+                project,
                 due_on=project.next_milestone.due_on,
                 done_on=None,
                 warn_days=project.next_milestone.warn_days,
@@ -62,34 +62,21 @@ def _project_rows(user):
     )
 
 
-DASHBOARD_ROWS = 20
-
-
 @require_GET
 @login_required
 def dashboard(request):
-    """Counts per state, then the late, at-risk and waiting-for-review projects: each list is
+    """Counts per state, then what waits for this person (``projects.todo``): each section is
     filtered and cut in SQL, so the page costs the same at 100 or 100,000 projects."""
     today, calendar = timezone.localdate(), schedule.WorkCalendar.load()
     visible = access.projects_visible_to(request.user)
     by_state = dict(visible.order_by().values_list("state").annotate(n=Count("pk")).values_list("state", "n"))
-    open_rows = _project_rows(request.user).filter(state__in=OPEN_STATES).order_by("next_due", "pk")
-    late = schedule.filter_status(open_rows, schedule.RED, today=today, calendar=calendar)
-    warn = schedule.filter_status(open_rows, schedule.YELLOW, today=today, calendar=calendar)
-    sections = [("late", _("Late"), late), ("warn", _("At risk"), warn)]
-    if rules.signs_reviews(request.user):
-        submitted = Deliverable.objects.filter(project=OuterRef("pk"), status=Deliverable.Status.SUBMITTED)
-        sections.insert(0, ("awaiting", _("Waiting for your review"), open_rows.filter(Exists(submitted), state__in=list(GATE_KIND))))
     calls = [c for c in access.calls_visible_to(request.user)[:10] if c.is_open(today)]
     return render(
         request,
         "projects/dashboard.html",
         {
             "states": [(value, label, by_state.get(value, 0)) for value, label in State.choices],
-            "sections": [
-                (key, title, rows.count(), _with_schedule_status(list(rows[:DASHBOARD_ROWS]), today, calendar))
-                for key, title, rows in sections
-            ],
+            "sections": todo.sections_for(request.user, today=today, calendar=calendar),
             "open_calls": calls,
             "today": today,
         },
@@ -129,7 +116,7 @@ def _detail_context(request, project, **extra):
     today, calendar = timezone.localdate(), schedule.WorkCalendar.load()
     milestones = list(project.milestones.order_by("due_on"))
     for m in milestones:
-        m.rag = schedule.status_of(due_on=m.due_on, done_on=m.done_on, warn_days=m.warn_days, today=today, calendar=calendar)
+        m.rag = schedule.light(project, due_on=m.due_on, done_on=m.done_on, warn_days=m.warn_days, today=today, calendar=calendar)
     actions = rules.project_actions(project, request.user)
     context = {
         "project": project,
@@ -308,7 +295,8 @@ def deliverable_detail(request, pk, version_pk):
     return render(
         request,
         "projects/deliverable_detail.html",
-        {"project": deliverable.project, "deliverable": deliverable, "reviews": deliverable.reviews.prefetch_related("items__item")},
+        {"project": deliverable.project, "deliverable": deliverable, "exhibit": exhibits.exhibit(deliverable, request.user),
+         "reviews": deliverable.reviews.prefetch_related("items__item", "reviewer")},
     )
 
 
@@ -331,10 +319,15 @@ def stage_review(request, pk):
     project = access.get_project_to_review(request.user, pk)
     submitted = project.submitted_deliverable()
     form = ReviewForm(request.POST or None, stage=project.state)
-    context = {"project": project, "form": form, "submitted": submitted}
     if submitted is None:
         messages.info(request, _("There is no submitted deliverable waiting for review."))
         return redirect("project-detail", pk=project.pk)
+    # The deliverable under review beside the checklist, and what the office said of the
+    # previous version (so the reviewer checks the returned points were answered).
+    previous = (project.deliverables.filter(kind=submitted.kind, version__lt=submitted.version)
+                .order_by("-version").prefetch_related("reviews__items__item").first())
+    context = {"project": project, "form": form, "submitted": submitted,
+               "exhibit": exhibits.exhibit(submitted, request.user), "previous": previous}
     if request.method == "POST" and form.is_valid():
         try:
             services.stage_review_record(

@@ -67,6 +67,8 @@ ROUTES = {
     "cut-status": (lambda w: [w.cut.pk], FILM),
     "cut-file": (lambda w: [w.cut.pk, "proxy.mp4"], FILM),
     "cut-waive-qc": (lambda w: [w.cut.pk], FILM),
+    "cut-waiver-request": (lambda w: [w.cut.pk], FILM),
+    "cut-waiver-decline": (lambda w: [w.cut.pk], FILM),
     "cut-compare": (lambda w: [w.cut.pk, w.cut.pk], FILM),
     "cut-subtitles": (lambda w: [w.cut.pk], FILM),
     "api-token": (lambda w: [], SIGNED_IN),  # each person's own token

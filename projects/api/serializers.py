@@ -46,6 +46,7 @@ class SimilarPreviewSerializer(serializers.Serializer):
     topic = serializers.IntegerField()
     title = serializers.CharField()
     score = serializers.FloatField()
+    likeness = serializers.CharField(help_text="The score in words, in the request's language (相似度 84%).")
     unit = serializers.CharField()
     year = serializers.IntegerField()
 

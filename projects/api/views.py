@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from projects import access, rules, services
 from projects.api import serializers as s
 from projects.models import Milestone, Topic
+from studio import words
 from studio.errors import Invalid
 
 
@@ -57,7 +58,8 @@ class TopicSimilar(APIView):
         matches = services.topic_similar(title=title)
         topics = Topic.objects.select_related("unit", "call").in_bulk([m.key for m in matches])
         return Response(
-            [{"topic": m.key, "title": m.text, "score": round(m.score, 2), "unit": topics[m.key].unit.name,
+            [{"topic": m.key, "title": m.text, "score": round(m.score, 2), "likeness": words.likeness(m.score),
+              "unit": topics[m.key].unit.name,
               "year": topics[m.key].call.year} for m in matches]
         )
 

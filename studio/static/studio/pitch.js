@@ -16,7 +16,7 @@
     const list = document.createElement("ul");
     for (const m of matches) {
       const li = document.createElement("li");
-      li.textContent = `${m.title} (${m.unit}, ${m.year}) — ${m.score.toFixed(2)}`;
+      li.textContent = `${m.title} (${m.unit}, ${m.year}) — ${m.likeness}`;
       list.append(li);
     }
     box.append(head, list);

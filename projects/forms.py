@@ -77,7 +77,11 @@ ShotFormSet = forms.formset_factory(ShotForm, extra=3, can_delete=True, max_num=
 class ReviewForm(forms.Form):
     """The stage checklist: a pass/fail and a note per item, then a decision."""
 
-    decision = forms.ChoiceField(label=_("Decision"), choices=StageReview.Decision.choices, widget=forms.RadioSelect)
+    # The office's checklist review advances or returns; rejecting is the panel's verdict (reviews).
+    decision = forms.ChoiceField(label=_("Decision"), choices=[
+        (StageReview.Decision.ADVANCE, StageReview.Decision.ADVANCE.label),
+        (StageReview.Decision.RETURN, StageReview.Decision.RETURN.label),
+    ])
     comment = forms.CharField(label=_("Comments to the producer"), widget=forms.Textarea(attrs={"rows": 3}), required=False,
                               max_length=limits.COMMENT)
 

@@ -131,6 +131,7 @@ class Offer:
     target: str | None
     label: str
     needs_reason: bool
+    confirm: str = ""  # what it does for good, asked before firing (立项, reject, cancel, archive)
 
 
 @dataclass(frozen=True)
@@ -170,7 +171,7 @@ def project_actions(project: VideoProject, user) -> ProjectActions:
     latest = latest_version(project, kind) if kind else None
     offers = [
         Offer(t.name, t.target if isinstance(t.target, str) else None, str(t.custom.get("label", t.name)),
-              needs_reason(project, t))
+              needs_reason(project, t), str(t.custom.get("confirm", "")))
         for t in services.available_transitions(project, user)
     ]
     offered = {o.name for o in offers}

@@ -252,6 +252,16 @@ def _update_milestones(project: VideoProject, name: str):
 @transaction.atomic
 def project_fire(*, project: VideoProject, user, name: str, reason: str = "") -> VideoProject:
     """Fire a direct transition (approve, reject, cancel, start_screening, archive)."""
+    reason = project_check_fire(project=project, user=user, name=name, reason=reason)
+    _fire(project, name, user, reason)
+    if name == "approve":
+        schedule_rebuild(project=project)
+    return project
+
+
+def project_check_fire(*, project: VideoProject, user, name: str, reason: str = "") -> str:
+    """Everything ``project_fire`` checks, changing nothing: the page asks to confirm an
+    irreversible step only once it would be accepted. Returns the cleaned reason."""
     if name not in TRANSITION_NAMES:
         raise Invalid(_("Unknown action “%(action)s”.") % {"action": name})
     tr = transition_of(project, name)
@@ -266,10 +276,22 @@ def project_fire(*, project: VideoProject, user, name: str, reason: str = "") ->
         if project.topic.flagged and name == "approve":
             raise Invalid(_("This topic resembles earlier topics: approving it needs a written reason."))
         raise Invalid(_("Give a reason: it is recorded in the project's timeline."))
-    _fire(project, name, user, reason)
-    if name == "approve":
-        schedule_rebuild(project=project)
-    return project
+    if tr is None:
+        raise Conflict(
+            _("“%(action)s” is not possible while the project is in “%(state)s”.")
+            % {"action": name, "state": project.get_state_display()}
+        )
+    unmet = [str(c.message) for c in tr.conditions if not c(project)] + rules.gate_refusals(project, name)
+    if unmet:
+        raise Conflict(" ".join(unmet))
+    return reason
+
+
+def confirmation_of(project: VideoProject, name: str) -> str:
+    """What an irreversible transition does, in words, to confirm before firing it ("" when it
+    needs no confirmation)."""
+    tr = transition_of(project, name)
+    return str(tr.custom["confirm"]) if tr is not None and tr.custom.get("confirm") else ""
 
 
 # --- deliverables ---------------------------------------------------------------------------

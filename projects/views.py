@@ -157,8 +157,16 @@ def project_transition(request, pk, name):
     project = access.get_project_for_user(request.user, pk)
     form = ReasonForm(request.POST)
     form.is_valid()
+    reason = form.cleaned_data.get("reason", "")
     try:
-        services.project_fire(project=project, user=request.user, name=name, reason=form.cleaned_data.get("reason", ""))
+        # An irreversible step (立项, reject, cancel, archive) answers first with what it does for
+        # good and a form to confirm it; nothing changes until that form comes back confirmed.
+        if (consequence := services.confirmation_of(project, name)) and request.POST.get("confirmed") != "1":
+            reason = services.project_check_fire(project=project, user=request.user, name=name, reason=reason)
+            offer = next(o for o in rules.project_actions(project, request.user).offers if o.name == name)
+            return render(request, "projects/transition_confirm.html",
+                          {"project": project, "offer": offer, "reason": reason, "consequence": consequence})
+        services.project_fire(project=project, user=request.user, name=name, reason=reason)
     except ActionRefused as exc:
         project = access.get_project_for_user(request.user, pk)
         return _refused(request, "projects/project_detail.html", _detail_context(request, project), exc)

@@ -33,3 +33,10 @@ class MediaConfig(AppConfig):
                             (media_todo.cuts_to_act_on, todo.returned_to_me)):
             if make not in todo.SECTIONS:
                 todo.SECTIONS.insert(todo.SECTIONS.index(after) + 1, make)
+
+        # Uploads, waivers and waiver requests on the project's timeline.
+        from media.timeline import media_events
+        from projects import timeline
+
+        if media_events not in timeline.SOURCES:
+            timeline.SOURCES.append(media_events)

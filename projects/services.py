@@ -20,6 +20,7 @@ from projects.models import (
     Genre,
     Milestone,
     Origin,
+    PlanChange,
     ProjectTransition,
     Resolution,
     Shot,
@@ -144,17 +145,28 @@ def project_plan(
         if not earliest <= deadline <= latest:
             raise Invalid(_("The deadline must lie between %(earliest)s and %(latest)s.") % {"earliest": earliest, "latest": latest})
     spec_before = (project.genre_id, project.spec_resolution, project.spec_fps)
+    before = _plan_values(project)
     project.genre, project.track, project.origin, project.deadline = genre, track, origin, deadline
     if spec_resolution is not None:
         project.spec_resolution = spec_resolution
     if spec_fps is not None:
         project.spec_fps = spec_fps
     _save(project)
+    after = _plan_values(project)
+    if changes := {name: [before[name], after[name]] for name in after if before[name] != after[name]}:
+        PlanChange.objects.create(project=project, actor=user, changes=changes)
     schedule_rebuild(project=project)
     if (project.genre_id, project.spec_resolution, project.spec_fps) != spec_before:
         for rejudge in SPEC_CHANGED:
             rejudge(project=project)
     return project
+
+
+def _plan_values(project: VideoProject) -> dict:
+    """The planned fields as stored values (codes, ISO dates), for the timeline's plan changes."""
+    return {"genre": project.genre.code if project.genre_id else "", "track": project.track.code if project.track_id else "",
+            "origin": project.origin, "deadline": project.deadline.isoformat() if project.deadline else "",
+            "spec_resolution": project.spec_resolution, "spec_fps": project.spec_fps}
 
 
 def schedule_rebuild(*, project: VideoProject) -> list[Milestone]:

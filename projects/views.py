@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from projects import access, exhibits, rules, schedule, services, todo
+from projects import access, exhibits, rules, schedule, services, timeline, todo
 from projects.forms import (
     PitchForm,
     PlanForm,
@@ -123,7 +123,8 @@ def _detail_context(request, project, **extra):
         "topic": project.topic,
         "similar": project.topic.similarities.select_related("other", "other__unit", "other__call"),
         "milestones": milestones,
-        "timeline": project.transitions.select_related("actor"),
+        "timeline": timeline.timeline(project, kinds=_timeline_kinds(request)),
+        "timeline_kinds": [(code, label, code in _timeline_kinds(request)) for code, label in timeline.KINDS.items()],
         "deliverables": project.deliverables.select_related("author", "cut").prefetch_related("reviews__items__item", "reviews__reviewer"),
         "submitted": project.submitted_deliverable(),
         "actions": actions,
@@ -137,6 +138,11 @@ def _detail_context(request, project, **extra):
     }
     context.update(extra)
     return context
+
+
+def _timeline_kinds(request) -> set[str]:
+    """The kinds the timeline is filtered to (``?show=review&show=waiver``); all when none."""
+    return {k for k in request.GET.getlist("show") if k in timeline.KINDS}
 
 
 def _refused(request, template, context, exc: ActionRefused):

@@ -57,6 +57,7 @@ ROUTES = {
     "deliverable-detail": (lambda w: [w.project.pk, w.storyboard.pk], FILM),
     "shot-frame": (lambda w: [w.project.pk, w.storyboard.pk, 1], FILM),
     "stage-review": (lambda w: [w.project.pk], FILM),
+    "api-project-timeline": (lambda w: [w.project.pk], FILM),
     "call-list": (lambda w: [], PRODUCERS),
     "topic-pitch": (lambda w: [w.call.pk], PRODUCERS),
     "upload-start": (lambda w: [w.project.pk], FILM),

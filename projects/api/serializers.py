@@ -207,3 +207,13 @@ class ReviewSerializer(serializers.ModelSerializer):
     class Meta:
         model = StageReview
         fields = ["id", "kind", "version", "decision", "vetoed", "comment", "reviewer", "created_at"]
+
+
+class TimelineEventSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    kind = serializers.CharField()
+    actor = serializers.CharField(help_text="The person, by display name.")
+    title = serializers.CharField(help_text="In the request's language.")
+    detail = serializers.CharField()
+    notes = serializers.ListField(child=serializers.ListField(child=serializers.CharField()))
+    url = serializers.CharField()

@@ -9,7 +9,7 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from projects import access, rules, services
+from projects import access, rules, services, timeline
 from projects.api import serializers as s
 from projects.models import Milestone, Topic
 from studio import words
@@ -115,6 +115,20 @@ class ProjectTransitions(APIView):
         data = _valid(s.FireSerializer, request)
         services.project_fire(project=project, user=request.user, name=data["name"], reason=data["reason"])
         return Response(s.ProjectSerializer(project).data)
+
+
+class ProjectTimeline(APIView):
+    """GET: everything that happened to the project, oldest first (``?show=<kind>`` repeated filters)."""
+
+    @extend_schema(parameters=[OpenApiParameter("show", str, many=True, enum=list(timeline.KINDS))],
+                   responses=s.TimelineEventSerializer(many=True))
+    def get(self, request, pk):
+        project = access.get_project_for_user(request.user, pk)
+        kinds = set(request.query_params.getlist("show"))
+        if unknown := kinds - set(timeline.KINDS):
+            raise Invalid(_("Unknown kind of event: %(kinds)s.") % {"kinds": ", ".join(sorted(unknown))})
+        events = timeline.timeline(project, kinds=kinds)
+        return Response(s.TimelineEventSerializer([asdict(e) for e in events], many=True).data)
 
 
 class ProjectDeliverables(APIView):

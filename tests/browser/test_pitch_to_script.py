@@ -145,7 +145,7 @@ def test_pitch_plan_approve_script_and_pass_the_script_gate(login, screenshot, c
     click_and_wait(desk, "#review-form button[name=decision][value=advance]")
     assert project_pk_from(desk) == pk
     expect(desk.locator("#project-state")).to_have_text(zh(State.STORYBOARD.label))
-    timeline = desk.locator("#timeline li")
+    timeline = desk.locator("#timeline li[data-kind=state]")
     expect(timeline).to_have_count(3)  # pitched, approved, script gate passed
     expect(timeline.nth(1)).to_contain_text(f"office · {zh(State.TOPIC.label)} → {zh(State.SCRIPT.label)}")
     expect(timeline.nth(2)).to_contain_text(f"office · {zh(State.SCRIPT.label)} → {zh(State.STORYBOARD.label)}")

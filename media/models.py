@@ -201,3 +201,36 @@ class QCWaiver(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cut} {self.user} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class WaiverRequest(models.Model):
+    """The producing unit asks the office to waive a cut's failed technical QC, with its reason.
+    An open request is on the office's to-do list until the office waives QC (granted) or
+    declines it with a note; a cut has at most one open request."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Waiting for the office")
+        GRANTED = "granted", _("Granted")
+        DECLINED = "declined", _("Declined")
+
+    cut = models.ForeignKey(Cut, on_delete=models.CASCADE, related_name="waiver_requests")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("requested by"))
+    reason = models.TextField(_("reason"))
+    created_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name=_("answered by"))
+    answer = models.TextField(_("answer"), blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("QC waiver request")
+        verbose_name_plural = _("QC waiver requests")
+        constraints = [
+            models.UniqueConstraint(fields=["cut"], condition=models.Q(status="open"), name="one_open_waiver_request")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cut} {self.get_status_display()}"

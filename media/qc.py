@@ -10,6 +10,8 @@ from dataclasses import asdict, dataclass, field, fields
 
 from django.utils.translation import gettext_lazy as _
 
+from studio import words
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -59,9 +61,9 @@ def finding_message(code: str, params: dict) -> str:
     values = dict(params)
     if "span_start" in params:
         values["span"] = f"{_clock(params['span_start'])}–{_clock(params['span_end'])}"
-    if code == "duration":
-        values.update(value=_clock(params["value"]), min=_clock(params["min"]),
-                      max="∞" if params["max"] is None else _clock(params["max"]))
+    if code == "duration":  # running times in words (时长 10 秒 / 8 分钟), not a clock
+        values.update(value=words.duration(params["value"]), min=words.duration(params["min"]),
+                      max="∞" if params["max"] is None else words.duration(params["max"]))
     text = FINDING_TEXTS["min_fps" if code == "fps" and "min" in params else code]
     return str(text) % values
 

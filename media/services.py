@@ -10,14 +10,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from media import claims, qc, storage, uploads, uploads_direct, uploads_local
-from media.models import Cut, QCWaiver, Rendition, Upload
+from media.models import Cut, QCWaiver, Rendition, Upload, WaiverRequest
 from projects import rules
 from projects.models import Deliverable
-from studio import roles
+from studio import limits, roles
 from studio.errors import Conflict, Forbidden, Invalid
 
 log = logging.getLogger(__name__)
@@ -34,31 +35,150 @@ def check_can_waive(cut: Cut, user) -> None:
         raise Conflict(_("This cut passed technical QC: there is nothing to waive."))
 
 
+def open_waiver_request(cut: Cut) -> WaiverRequest | None:
+    return cut.waiver_requests.filter(status=WaiverRequest.Status.OPEN).select_related("requested_by").first()
+
+
+def check_can_request_waiver(cut: Cut, user) -> None:
+    """The producing unit may ask the office to waive failed QC of a draft version, once."""
+    project = cut.deliverable.project
+    if not roles.is_unit_producer(user, project.unit_id):
+        raise Forbidden(_("Waivers are requested by the producing unit; the office waives QC directly."))
+    if cut.deliverable.status != Deliverable.Status.DRAFT:
+        raise Conflict(_("Version %(v)s has been submitted: its QC is settled.") % {"v": cut.deliverable.version})
+    if cut.status != Cut.Status.READY:
+        raise Conflict(_("A waiver can be requested once processing has finished."))
+    if cut.qc_passed:
+        raise Conflict(_("This cut passed technical QC: there is nothing to waive."))
+    if cut.qc_waiver_reason:
+        raise Conflict(_("The office has waived this cut's QC already."))
+    if (pending := open_waiver_request(cut)) is not None:
+        raise Conflict(_("Your waiver request of %(at)s is waiting for the office.")
+                       % {"at": timezone.localtime(pending.created_at).strftime("%Y-%m-%d %H:%M")})
+
+
+def check_can_decline_waiver(cut: Cut, user) -> WaiverRequest:
+    """The office may decline an open waiver request (with a note); returns it."""
+    if not roles.is_office(user):
+        raise Forbidden(_("Only the education office answers waiver requests."))
+    request = open_waiver_request(cut)
+    if request is None:
+        raise Conflict(_("There is no open waiver request for this cut."))
+    return request
+
+
 @dataclass(frozen=True)
 class CutActions:
     """What a user may do on a cut's page now (each from its one rule)."""
 
     subtitle: rules.Verdict
     waive: rules.Verdict
+    request_waiver: rules.Verdict
+    decline_waiver: rules.Verdict
     sees_detail: bool  # the office reads the technical detail of a failure (ffmpeg's last lines)
+    asks_waivers: bool  # a producer of the unit: told why a waiver cannot be requested now
 
 
 def cut_actions(cut: Cut, user) -> CutActions:
     return CutActions(
         subtitle=rules.verdict(check_can_subtitle, cut, user),
         waive=rules.verdict(check_can_waive, cut, user),
+        request_waiver=rules.verdict(check_can_request_waiver, cut, user),
+        decline_waiver=rules.verdict(check_can_decline_waiver, cut, user),
         sees_detail=roles.is_office(user),
+        asks_waivers=roles.is_unit_producer(user, cut.deliverable.project.unit_id),
     )
 
 
+def cut_submit_refusals(project) -> list[str]:
+    """Why the project's latest cut may not go to the panel now, in words the producer can act on
+    (registered as a ``submit_cut`` gate check; ``Cut.reviewable`` is the rule itself)."""
+    latest = project.deliverables.filter(kind=Deliverable.Kind.CUT).order_by("-version").first()
+    if latest is None:
+        return []
+    cut = Cut.objects.filter(deliverable=latest).first()
+    v = latest.version
+    if cut is None:
+        return [_("The file of version %(v)s has not fully arrived yet.") % {"v": v}]
+    if cut.reviewable:
+        return []
+    if cut.status == Cut.Status.FAILED:
+        return [_("Processing of version %(v)s failed: upload a new version.") % {"v": v}]
+    if cut.status != Cut.Status.READY:
+        return [_("Version %(v)s is still being processed: wait for its previews and technical QC.") % {"v": v}]
+    if (pending := open_waiver_request(cut)) is not None:
+        return [_("Version %(v)s failed technical QC; your waiver request of %(at)s is waiting for the office.")
+                % {"v": v, "at": timezone.localtime(pending.created_at).strftime("%Y-%m-%d %H:%M")}]
+    return [_("Version %(v)s failed technical QC: upload a corrected version, or ask the office for a waiver on the cut's page.")
+            % {"v": v}]
+
+
+@transaction.atomic
+def cut_waiver_request(*, cut: Cut, user, reason: str) -> WaiverRequest:
+    """The producing unit asks the office to waive the cut's failed QC; the request waits on the
+    office's to-do list until it is granted (the office waives) or declined."""
+    Cut.objects.select_for_update().filter(pk=cut.pk).first()  # one open request per cut
+    check_can_request_waiver(cut, user)
+    reason = reason.strip()
+    if not reason:
+        raise Invalid(_("Say why the cut should go to the panel anyway."))
+    if len(reason) > limits.REASON:
+        raise Invalid(_("%(field)s is longer than %(max)s characters.") % {"field": _("The reason"), "max": limits.REASON})
+    try:
+        with transaction.atomic():
+            return WaiverRequest.objects.create(cut=cut, requested_by=user, reason=reason)
+    except IntegrityError:
+        raise Conflict(_("A waiver request for this cut is already waiting for the office.")) from None
+
+
+@transaction.atomic
+def cut_waiver_decline(*, cut: Cut, user, answer: str) -> WaiverRequest:
+    """The office declines the open waiver request, saying why (the producer reads it)."""
+    request = check_can_decline_waiver(cut, user)
+    answer = answer.strip()
+    if not answer:
+        raise Invalid(_("Say why the waiver is declined: the producer reads it."))
+    if len(answer) > limits.REASON:
+        raise Invalid(_("%(field)s is longer than %(max)s characters.") % {"field": _("The answer"), "max": limits.REASON})
+    claimed = WaiverRequest.objects.filter(pk=request.pk, status=WaiverRequest.Status.OPEN).update(
+        status=WaiverRequest.Status.DECLINED, answered_by=user, answer=answer, answered_at=timezone.now()
+    )
+    if not claimed:
+        raise Conflict(_("Someone else answered this request meanwhile. Reload the page."))
+    request.refresh_from_db()
+    return request
+
+
+def cut_exhibit(cut: Cut, user) -> dict:
+    """What a page shows of a cut (``projects.exhibits``): the player with its subtitles and QC
+    markers, the QC findings and waivers, the subtitles, and what ``user`` may do with them."""
+    return {
+        "template": "media/_cut_exhibit.html", "cut": cut, "findings": cut.findings,
+        "report": cut.qc.get("report", {}), "renditions": {r.kind: r for r in cut.renditions.all()},
+        "actions": cut_actions(cut, user), "waivers": list(cut.waivers.select_related("user")),
+        "requests": list(cut.waiver_requests.select_related("requested_by", "answered_by")),
+    }
+
+
+def deliverable_cut_exhibit(deliverable, user) -> dict | None:
+    """The exhibit of a cut version, found from its deliverable (None while the file is not in)."""
+    cut = Cut.objects.filter(deliverable=deliverable).select_related("deliverable", "deliverable__project").first()
+    return cut_exhibit(cut, user) if cut else None
+
+
+@transaction.atomic
 def cut_waive_qc(*, cut: Cut, user, reason: str) -> Cut:
     """The office lets a cut with failing technical QC go to the panel, with a recorded reason.
-    A new waiver is added to the cut's history (``QCWaiver``) and becomes the current one."""
+    A new waiver is added to the cut's history (``QCWaiver``) and becomes the current one; an
+    open waiver request is granted by it."""
     check_can_waive(cut, user)
     if not reason.strip():
         raise Invalid(_("Give the reason for waiving QC."))
     waiver = QCWaiver.objects.create(cut=cut, user=user, reason=reason.strip())
     Cut.objects.filter(pk=cut.pk).update(qc_waived_by=user, qc_waiver_reason=waiver.reason)
+    cut.waiver_requests.filter(status=WaiverRequest.Status.OPEN).update(
+        status=WaiverRequest.Status.GRANTED, answered_by=user, answer=waiver.reason, answered_at=timezone.now()
+    )
     cut.refresh_from_db()
     return cut
 

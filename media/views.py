@@ -160,12 +160,14 @@ def _body_chunks(request, length):
 @login_required
 def cut_detail(request, pk):
     cut = access.get_cut_for_user(request.user, pk)
+    return _cut_page(request, cut)
+
+
+def _cut_page(request, cut, status=200):
     return render(request, "media/cut_detail.html", {
-        "cut": cut, "project": cut.deliverable.project, "findings": cut.findings, "report": cut.qc.get("report", {}),
-        "renditions": {r.kind: r for r in cut.renditions.all()}, "actions": services.cut_actions(cut, request.user),
-        "waivers": cut.waivers.select_related("user"),
+        "cut": cut, "project": cut.deliverable.project, "exhibit": services.cut_exhibit(cut, request.user),
         "previous": cut.previous(),
-    })
+    }, status=status)
 
 
 @require_GET
@@ -283,6 +285,37 @@ def cut_waive_qc(request, pk):
         return redirect("cut-detail", pk=cut.pk) if exc.status_code != 403 else HttpResponse(str(exc.message), status=403)
     messages.success(request, _("QC waived; the cut may go to the panel."))
     return redirect("cut-detail", pk=cut.pk)
+
+
+@require_POST
+@login_required
+def cut_waiver_request(request, pk):
+    """The producing unit asks the office to waive the cut's failed QC, with its reason."""
+    cut = access.get_cut_for_user(request.user, pk)
+    try:
+        services.cut_waiver_request(cut=cut, user=request.user, reason=request.POST.get("reason", ""))
+    except ActionRefused as exc:
+        return _refused_on_cut_page(request, cut, exc)
+    messages.success(request, _("Waiver requested: the office sees it on its to-do list."))
+    return redirect("cut-detail", pk=cut.pk)
+
+
+@require_POST
+@login_required
+def cut_waiver_decline(request, pk):
+    cut = access.get_cut_for_user(request.user, pk)
+    try:
+        services.cut_waiver_decline(cut=cut, user=request.user, answer=request.POST.get("answer", ""))
+    except ActionRefused as exc:
+        return _refused_on_cut_page(request, cut, exc)
+    messages.success(request, _("Waiver request declined; the producer sees your note."))
+    return redirect("cut-detail", pk=cut.pk)
+
+
+def _refused_on_cut_page(request, cut, exc: ActionRefused):
+    """The cut page again, with the reason and the refusal's status; nothing was changed."""
+    messages.error(request, str(exc.message))
+    return _cut_page(request, cut, status=exc.status_code)
 
 
 @require_GET

@@ -12,6 +12,7 @@ from projects.models import (
     Unit,
 )
 from studio import limits, roles
+from studio.fields import IsoDateField
 
 
 class PitchForm(forms.Form):
@@ -37,7 +38,7 @@ class PlanForm(forms.Form):
     genre = forms.ModelChoiceField(label=_("Genre"), queryset=Genre.objects.all())
     track = forms.ModelChoiceField(label=_("Track"), queryset=Track.objects.all())
     origin = forms.ChoiceField(label=_("Origin"), choices=Origin.choices)
-    deadline = forms.DateField(label=_("Delivery deadline"), widget=forms.DateInput(attrs={"type": "date"}))
+    deadline = IsoDateField(label=_("Delivery deadline"))
     spec_resolution = forms.ChoiceField(label=_("Picture size (at least)"), choices=Resolution.choices,
                                         initial=Resolution.FULL_HD)
     spec_fps = forms.TypedChoiceField(label=_("Frame rate (fps)"), choices=FRAME_RATES, coerce=int, initial=25)
@@ -76,7 +77,11 @@ ShotFormSet = forms.formset_factory(ShotForm, extra=3, can_delete=True, max_num=
 class ReviewForm(forms.Form):
     """The stage checklist: a pass/fail and a note per item, then a decision."""
 
-    decision = forms.ChoiceField(label=_("Decision"), choices=StageReview.Decision.choices, widget=forms.RadioSelect)
+    # The office's checklist review advances or returns; rejecting is the panel's verdict (reviews).
+    decision = forms.ChoiceField(label=_("Decision"), choices=[
+        (StageReview.Decision.ADVANCE, StageReview.Decision.ADVANCE.label),
+        (StageReview.Decision.RETURN, StageReview.Decision.RETURN.label),
+    ])
     comment = forms.CharField(label=_("Comments to the producer"), widget=forms.Textarea(attrs={"rows": 3}), required=False,
                               max_length=limits.COMMENT)
 

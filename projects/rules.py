@@ -131,6 +131,16 @@ class Offer:
     target: str | None
     label: str
     needs_reason: bool
+    confirm: str = ""  # what it does for good, asked before firing (立项, reject, cancel, archive)
+
+
+@dataclass(frozen=True)
+class Blocked:
+    """A direct transition the user's role may fire, but not now: shown disabled, with why."""
+
+    name: str
+    label: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -143,6 +153,7 @@ class ProjectActions:
     plan: Verdict  # genre, track, origin, deadline, spec
     produces: bool  # works on this project's deliverables (sees where their versions stand)
     offers: list[Offer] = field(default_factory=list)
+    blocked: list[Blocked] = field(default_factory=list)
 
     @property
     def under_review(self) -> bool:
@@ -160,8 +171,15 @@ def project_actions(project: VideoProject, user) -> ProjectActions:
     latest = latest_version(project, kind) if kind else None
     offers = [
         Offer(t.name, t.target if isinstance(t.target, str) else None, str(t.custom.get("label", t.name)),
-              needs_reason(project, t))
+              needs_reason(project, t), str(t.custom.get("confirm", "")))
         for t in services.available_transitions(project, user)
+    ]
+    offered = {o.name for o in offers}
+    blocked = [
+        Blocked(t.name, str(t.custom.get("label", t.name)),
+                " ".join([str(c.message) for c in t.conditions if not c(project)] + gate_refusals(project, t.name)))
+        for t in project.get_all_state_transitions()
+        if t.source == project.state and t.custom.get("direct") and t.name not in offered and t.has_perm(project, user)
     ]
     return ProjectActions(
         edit_kind=kind,
@@ -172,5 +190,6 @@ def project_actions(project: VideoProject, user) -> ProjectActions:
         plan=verdict(check_can_plan, project, user),
         produces=roles.produces(user, project),
         offers=offers,
+        blocked=blocked,
     )
 

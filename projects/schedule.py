@@ -105,9 +105,19 @@ def pending_warn_days() -> list[int]:
     )
 
 
+def light(project, *, due_on, done_on, warn_days: int, today: dt.date, calendar: WorkCalendar) -> str:
+    """The traffic light of a project's milestone: none at all once the project is closed
+    (cancelled, rejected, archived), whose unmet milestones will never be met and are not late."""
+    if project.state not in OPEN_STATES:
+        return DONE if done_on else ""
+    return status_of(due_on=due_on, done_on=done_on, warn_days=warn_days, today=today, calendar=calendar)
+
+
 def refresh_next(project) -> None:
-    """Store the earliest open milestone on the project (call after milestones change)."""
-    upcoming = project.milestones.filter(done_on__isnull=True).order_by("due_on").first()
+    """Store the earliest open milestone on the project (call after milestones change or the
+    project closes: a closed project has none, so nothing sorts or filters it among the late)."""
+    upcoming = (project.milestones.filter(done_on__isnull=True).order_by("due_on").first()
+                if project.state in OPEN_STATES else None)
     project.next_due = upcoming.due_on if upcoming else None
     project.next_warn = upcoming.warn_days if upcoming else None
     # update(), not save(): this is bookkeeping and must not race the state field.

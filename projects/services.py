@@ -20,6 +20,7 @@ from projects.models import (
     Genre,
     Milestone,
     Origin,
+    PlanChange,
     ProjectTransition,
     Resolution,
     Shot,
@@ -152,17 +153,28 @@ def project_plan(
         if not earliest <= deadline <= latest:
             raise Invalid(_("The deadline must lie between %(earliest)s and %(latest)s.") % {"earliest": earliest, "latest": latest})
     spec_before = (project.genre_id, project.spec_resolution, project.spec_fps)
+    before = _plan_values(project)
     project.genre, project.track, project.origin, project.deadline = genre, track, origin, deadline
     if spec_resolution is not None:
         project.spec_resolution = spec_resolution
     if spec_fps is not None:
         project.spec_fps = spec_fps
     _save(project)
+    after = _plan_values(project)
+    if changes := {name: [before[name], after[name]] for name in after if before[name] != after[name]}:
+        PlanChange.objects.create(project=project, actor=user, changes=changes)
     schedule_rebuild(project=project)
     if (project.genre_id, project.spec_resolution, project.spec_fps) != spec_before:
         for rejudge in SPEC_CHANGED:
             rejudge(project=project)
     return project
+
+
+def _plan_values(project: VideoProject) -> dict:
+    """The planned fields as stored values (codes, ISO dates), for the timeline's plan changes."""
+    return {"genre": project.genre.code if project.genre_id else "", "track": project.track.code if project.track_id else "",
+            "origin": project.origin, "deadline": project.deadline.isoformat() if project.deadline else "",
+            "spec_resolution": project.spec_resolution, "spec_fps": project.spec_fps}
 
 
 def schedule_rebuild(*, project: VideoProject) -> list[Milestone]:
@@ -246,7 +258,9 @@ def _save(project: VideoProject):
 
 def _update_milestones(project: VideoProject, name: str):
     today = timezone.localdate()
-    if name in MILESTONE_DONE_BY:
+    if not project.is_open:
+        pass  # closed: the next milestone is cleared below (no traffic light, not late)
+    elif name in MILESTONE_DONE_BY:
         project.milestones.filter(stage=MILESTONE_DONE_BY[name], done_on__isnull=True).update(done_on=today)
     elif name == "revise":
         project.milestones.filter(stage__in=REOPENED_BY_REVISION).update(done_on=None)
@@ -258,6 +272,16 @@ def _update_milestones(project: VideoProject, name: str):
 @transaction.atomic
 def project_fire(*, project: VideoProject, user, name: str, reason: str = "") -> VideoProject:
     """Fire a direct transition (approve, reject, cancel, start_screening, archive)."""
+    reason = project_check_fire(project=project, user=user, name=name, reason=reason)
+    _fire(project, name, user, reason)
+    if name == "approve":
+        schedule_rebuild(project=project)
+    return project
+
+
+def project_check_fire(*, project: VideoProject, user, name: str, reason: str = "") -> str:
+    """Everything ``project_fire`` checks, changing nothing: the page asks to confirm an
+    irreversible step only once it would be accepted. Returns the cleaned reason."""
     if name not in TRANSITION_NAMES:
         raise Invalid(_("Unknown action “%(action)s”.") % {"action": name})
     tr = transition_of(project, name)
@@ -272,10 +296,22 @@ def project_fire(*, project: VideoProject, user, name: str, reason: str = "") ->
         if project.topic.flagged and name == "approve":
             raise Invalid(_("This topic resembles earlier topics: approving it needs a written reason."))
         raise Invalid(_("Give a reason: it is recorded in the project's timeline."))
-    _fire(project, name, user, reason)
-    if name == "approve":
-        schedule_rebuild(project=project)
-    return project
+    if tr is None:
+        raise Conflict(
+            _("“%(action)s” is not possible while the project is in “%(state)s”.")
+            % {"action": name, "state": project.get_state_display()}
+        )
+    unmet = [str(c.message) for c in tr.conditions if not c(project)] + rules.gate_refusals(project, name)
+    if unmet:
+        raise Conflict(" ".join(unmet))
+    return reason
+
+
+def confirmation_of(project: VideoProject, name: str) -> str:
+    """What an irreversible transition does, in words, to confirm before firing it ("" when it
+    needs no confirmation)."""
+    tr = transition_of(project, name)
+    return str(tr.custom["confirm"]) if tr is not None and tr.custom.get("confirm") else ""
 
 
 # --- deliverables ---------------------------------------------------------------------------

@@ -9,14 +9,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, F, OuterRef, Subquery
+from django.db.models import Count, F, OuterRef, Subquery
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from projects import access, rules, schedule, services
+from projects import access, exhibits, rules, schedule, services, timeline, todo
 from projects.forms import (
     PitchForm,
     PlanForm,
@@ -29,7 +29,6 @@ from projects.forms import (
 from projects.icalendar import milestones_calendar
 from projects.models import Deliverable, Genre, Milestone, Stage, State, Track, VideoProject
 from projects.models.i18n import bilingual_label
-from projects.models.workflow import GATE_KIND, OPEN_STATES
 from studio import calendars
 from studio.errors import ActionRefused
 
@@ -94,28 +93,18 @@ DASHBOARD_PANELS: list = []
 @require_GET
 @login_required
 def dashboard(request):
-    """Counts per state, then the late, at-risk and waiting-for-review projects: each list is
+    """Counts per state, then what waits for this person (``projects.todo``): each section is
     filtered and cut in SQL, so the page costs the same at 100 or 100,000 projects."""
     today, calendar = timezone.localdate(), schedule.WorkCalendar.load()
     visible = access.projects_visible_to(request.user)
     by_state = dict(visible.order_by().values_list("state").annotate(n=Count("pk")).values_list("state", "n"))
-    open_rows = visible.filter(state__in=OPEN_STATES).order_by("next_due", "pk")
-    late = schedule.filter_status(open_rows, schedule.RED, today=today, calendar=calendar)
-    warn = schedule.filter_status(open_rows, schedule.YELLOW, today=today, calendar=calendar)
-    sections = [("late", _("Late"), late), ("warn", _("At risk"), warn)]
-    if rules.signs_reviews(request.user):
-        submitted = Deliverable.objects.filter(project=OuterRef("pk"), status=Deliverable.Status.SUBMITTED)
-        sections.insert(0, ("awaiting", _("Waiting for your review"), open_rows.filter(Exists(submitted), state__in=list(GATE_KIND))))
     calls = [c for c in access.calls_visible_to(request.user)[:10] if c.is_open(today)]
     return render(
         request,
         "projects/dashboard.html",
         {
             "states": [(value, label, by_state.get(value, 0)) for value, label in State.choices],
-            "sections": [
-                (key, title, rows.count(), _table_rows(rows[:DASHBOARD_ROWS], today, calendar))
-                for key, title, rows in sections
-            ],
+            "sections": todo.sections_for(request.user, today=today, calendar=calendar),
             "open_calls": calls,
             "today": today,
             "panels": [html for panel in DASHBOARD_PANELS if (html := panel(request, visible))],
@@ -156,7 +145,7 @@ def _detail_context(request, project, **extra):
     today, calendar = timezone.localdate(), schedule.WorkCalendar.load()
     milestones = list(project.milestones.order_by("due_on"))
     for m in milestones:
-        m.rag = schedule.status_of(due_on=m.due_on, done_on=m.done_on, warn_days=m.warn_days, today=today, calendar=calendar)
+        m.rag = schedule.light(project, due_on=m.due_on, done_on=m.done_on, warn_days=m.warn_days, today=today, calendar=calendar)
     actions = rules.project_actions(project, request.user)
     context = {
         "project": project,
@@ -164,7 +153,8 @@ def _detail_context(request, project, **extra):
         # Flagged first, then the close calls (regrouped by band in the template), best first in each.
         "similar": project.topic.similarities.select_related("other", "other__unit", "other__call").order_by("-flagged", "-score"),
         "milestones": milestones,
-        "timeline": project.transitions.select_related("actor"),
+        "timeline": timeline.timeline(project, kinds=_timeline_kinds(request)),
+        "timeline_kinds": [(code, label, code in _timeline_kinds(request)) for code, label in timeline.KINDS.items()],
         "deliverables": project.deliverables.select_related("author", "cut").prefetch_related("reviews__items__item", "reviews__reviewer"),
         "submitted": project.submitted_deliverable(),
         "actions": actions,
@@ -178,6 +168,11 @@ def _detail_context(request, project, **extra):
     }
     context.update(extra)
     return context
+
+
+def _timeline_kinds(request) -> set[str]:
+    """The kinds the timeline is filtered to (``?show=review&show=waiver``); all when none."""
+    return {k for k in request.GET.getlist("show") if k in timeline.KINDS}
 
 
 def _refused(request, template, context, exc: ActionRefused):
@@ -198,8 +193,16 @@ def project_transition(request, pk, name):
     project = access.get_project_for_user(request.user, pk)
     form = ReasonForm(request.POST)
     form.is_valid()
+    reason = form.cleaned_data.get("reason", "")
     try:
-        services.project_fire(project=project, user=request.user, name=name, reason=form.cleaned_data.get("reason", ""))
+        # An irreversible step (立项, reject, cancel, archive) answers first with what it does for
+        # good and a form to confirm it; nothing changes until that form comes back confirmed.
+        if (consequence := services.confirmation_of(project, name)) and request.POST.get("confirmed") != "1":
+            reason = services.project_check_fire(project=project, user=request.user, name=name, reason=reason)
+            offer = next(o for o in rules.project_actions(project, request.user).offers if o.name == name)
+            return render(request, "projects/transition_confirm.html",
+                          {"project": project, "offer": offer, "reason": reason, "consequence": consequence})
+        services.project_fire(project=project, user=request.user, name=name, reason=reason)
     except ActionRefused as exc:
         project = access.get_project_for_user(request.user, pk)
         return _refused(request, "projects/project_detail.html", _detail_context(request, project), exc)
@@ -336,7 +339,8 @@ def deliverable_detail(request, pk, version_pk):
     return render(
         request,
         "projects/deliverable_detail.html",
-        {"project": deliverable.project, "deliverable": deliverable, "reviews": deliverable.reviews.prefetch_related("items__item")},
+        {"project": deliverable.project, "deliverable": deliverable, "exhibit": exhibits.exhibit(deliverable, request.user),
+         "reviews": deliverable.reviews.prefetch_related("items__item", "reviewer")},
     )
 
 
@@ -359,10 +363,15 @@ def stage_review(request, pk):
     project = access.get_project_to_review(request.user, pk)
     submitted = project.submitted_deliverable()
     form = ReviewForm(request.POST or None, stage=project.state)
-    context = {"project": project, "form": form, "submitted": submitted}
     if submitted is None:
         messages.info(request, _("There is no submitted deliverable waiting for review."))
         return redirect("project-detail", pk=project.pk)
+    # The deliverable under review beside the checklist, and what the office said of the
+    # previous version (so the reviewer checks the returned points were answered).
+    previous = (project.deliverables.filter(kind=submitted.kind, version__lt=submitted.version)
+                .order_by("-version").prefetch_related("reviews__items__item").first())
+    context = {"project": project, "form": form, "submitted": submitted,
+               "exhibit": exhibits.exhibit(submitted, request.user), "previous": previous}
     if request.method == "POST" and form.is_valid():
         try:
             services.stage_review_record(

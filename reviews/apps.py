@@ -1,8 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ReviewsConfig(AppConfig):
     name = "reviews"
+    verbose_name = _("Expert panels")
 
     def ready(self):
         # The rectification loop adds its conditions to the project's own transitions, so that

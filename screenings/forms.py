@@ -1,5 +1,5 @@
-"""Plain forms for the screening pages. Times are ``<input type="datetime-local">``: the browser
-sends ISO values (2026-05-04T14:00) whatever the page's language, read in the site's time zone."""
+"""Plain forms for the screening pages. Times are ``<input type="datetime-local">``
+(``studio.fields``): ISO values whatever the page's language, read in the site's time zone."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -8,15 +8,7 @@ from projects.models import VideoProject
 from screenings.models import CourseKind, Event, Venue
 from screenings.rules import PROGRAMMABLE
 from studio import limits
-
-ISO_INPUT = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
-
-
-class When(forms.DateTimeField):
-    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-
-    def __init__(self, **kwargs):
-        super().__init__(input_formats=ISO_INPUT, **kwargs)
+from studio.fields import IsoDateTimeField
 
 
 class FilmChoice(forms.ModelChoiceField):
@@ -32,8 +24,8 @@ class EventForm(forms.Form):
     course_kind = forms.ModelChoiceField(label=_("Course kind"), queryset=CourseKind.objects.all())
     course_name = forms.CharField(label=_("Course name"), max_length=limits.TITLE, required=False)
     venue = forms.ModelChoiceField(label=_("Venue"), queryset=Venue.objects.all())
-    starts_at = When(label=_("Starts at"))
-    ends_at = When(label=_("Ends at"))
+    starts_at = IsoDateTimeField(label=_("Starts at"))
+    ends_at = IsoDateTimeField(label=_("Ends at"))
     roster_size = forms.IntegerField(label=_("Roster size"), min_value=0, max_value=limits.AUDIENCE, required=False)
 
     FIELDS = {
@@ -65,8 +57,8 @@ class SlotForm(forms.Form):
 
     film = FilmChoice(label=_("Film"), queryset=VideoProject.objects.none())
     venue = forms.ModelChoiceField(label=_("Venue"), queryset=Venue.objects.all())
-    starts_at = When(label=_("Starts at"))
-    ends_at = When(label=_("Ends at"))
+    starts_at = IsoDateTimeField(label=_("Starts at"))
+    ends_at = IsoDateTimeField(label=_("Ends at"))
     expected_audience = forms.IntegerField(label=_("Expected audience"), min_value=0, max_value=limits.AUDIENCE, required=False)
 
     def __init__(self, *args, event: Event, **kwargs):
@@ -99,7 +91,7 @@ class LinkForm(forms.Form):
     film = FilmChoice(label=_("Film"), queryset=VideoProject.objects.none(), empty_label=None)
     label = forms.CharField(label=_("Published on"), max_length=limits.PLATFORM, required=False,
                             help_text=_("To tell links apart: 五华先锋 公众号 …"))
-    expires_at = When(label=_("Expires at"), required=False,
+    expires_at = IsoDateTimeField(label=_("Expires at"), required=False,
                       help_text=_("Empty: thirty days after the showing closes. It plays only while the showing is open."))
 
     def __init__(self, *args, event: Event, **kwargs):

@@ -57,6 +57,7 @@ ROUTES = {
     "deliverable-detail": (lambda w: [w.project.pk, w.storyboard.pk], FILM),
     "shot-frame": (lambda w: [w.project.pk, w.storyboard.pk, 1], FILM),
     "stage-review": (lambda w: [w.project.pk], FILM),
+    "api-project-timeline": (lambda w: [w.project.pk], FILM),
     "call-list": (lambda w: [], PRODUCERS),
     "topic-pitch": (lambda w: [w.call.pk], PRODUCERS),
     "upload-start": (lambda w: [w.project.pk], FILM),
@@ -67,6 +68,8 @@ ROUTES = {
     "cut-status": (lambda w: [w.cut.pk], FILM),
     "cut-file": (lambda w: [w.cut.pk, "proxy.mp4"], FILM),
     "cut-waive-qc": (lambda w: [w.cut.pk], FILM),
+    "cut-waiver-request": (lambda w: [w.cut.pk], FILM),
+    "cut-waiver-decline": (lambda w: [w.cut.pk], FILM),
     "cut-compare": (lambda w: [w.cut.pk, w.cut.pk], FILM),
     "cut-subtitles": (lambda w: [w.cut.pk], FILM),
     "api-token": (lambda w: [], SIGNED_IN),  # each person's own token

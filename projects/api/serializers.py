@@ -53,6 +53,7 @@ class SimilarPreviewSerializer(serializers.Serializer):
     title = serializers.CharField()
     score = serializers.FloatField()
     band = serializers.ChoiceField(choices=["flagged", "close"])
+    likeness = serializers.CharField(help_text="The score in words, in the request's language (相似度 84%).")
     unit = serializers.CharField()
     year = serializers.IntegerField()
     shared = serializers.ListField(child=serializers.CharField())
@@ -215,3 +216,13 @@ class ReviewSerializer(serializers.ModelSerializer):
     class Meta:
         model = StageReview
         fields = ["id", "kind", "version", "decision", "vetoed", "comment", "reviewer", "created_at"]
+
+
+class TimelineEventSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    kind = serializers.CharField()
+    actor = serializers.CharField(help_text="The person, by display name.")
+    title = serializers.CharField(help_text="In the request's language.")
+    detail = serializers.CharField()
+    notes = serializers.ListField(child=serializers.ListField(child=serializers.CharField()))
+    url = serializers.CharField()

@@ -11,6 +11,7 @@ urlpatterns = [
     path("projects/<int:pk>/", views.ProjectDetail.as_view(), name="api-project"),
     path("projects/<int:pk>/plan/", views.ProjectPlan.as_view(), name="api-project-plan"),
     path("projects/<int:pk>/transitions/", views.ProjectTransitions.as_view(), name="api-project-transitions"),
+    path("projects/<int:pk>/timeline/", views.ProjectTimeline.as_view(), name="api-project-timeline"),
     path("projects/<int:pk>/deliverables/", views.ProjectDeliverables.as_view(), name="api-project-deliverables"),
     path("projects/<int:pk>/deliverables/submit/", views.DeliverableSubmit.as_view(), name="api-deliverable-submit"),
     path("projects/<int:pk>/deliverables/<int:version_pk>/", views.DeliverableDetail.as_view(), name="api-deliverable"),

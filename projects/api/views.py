@@ -9,10 +9,10 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from projects import access, homogeneity, rules, services
+from projects import access, homogeneity, rules, services, timeline
 from projects.api import serializers as s
 from projects.models import Milestone, Topic
-from studio import limits
+from studio import limits, words
 from studio.errors import Invalid
 
 
@@ -73,8 +73,8 @@ class TopicSimilar(APIView):
         )
         topics = Topic.objects.select_related("unit", "call").in_bulk([m.key for m in matches])
         return Response(
-            [{"topic": m.key, "title": m.text, "score": round(m.score, 2), "band": m.band,
-              "unit": topics[m.key].unit.name, "year": topics[m.key].call.year,
+            [{"topic": m.key, "title": m.text, "score": round(m.score, 2), "likeness": words.likeness(m.score),
+              "band": m.band, "unit": topics[m.key].unit.name, "year": topics[m.key].call.year,
               "shared": homogeneity.story_words(m.shared),
               "marked": homogeneity.marked(m.text, m.shared)} for m in matches if m.key in topics]
         )
@@ -131,6 +131,20 @@ class ProjectTransitions(APIView):
         data = _valid(s.FireSerializer, request)
         services.project_fire(project=project, user=request.user, name=data["name"], reason=data["reason"])
         return Response(s.ProjectSerializer(project).data)
+
+
+class ProjectTimeline(APIView):
+    """GET: everything that happened to the project, oldest first (``?show=<kind>`` repeated filters)."""
+
+    @extend_schema(parameters=[OpenApiParameter("show", str, many=True, enum=list(timeline.KINDS))],
+                   responses=s.TimelineEventSerializer(many=True))
+    def get(self, request, pk):
+        project = access.get_project_for_user(request.user, pk)
+        kinds = set(request.query_params.getlist("show"))
+        if unknown := kinds - set(timeline.KINDS):
+            raise Invalid(_("Unknown kind of event: %(kinds)s.") % {"kinds": ", ".join(sorted(unknown))})
+        events = timeline.timeline(project, kinds=kinds)
+        return Response(s.TimelineEventSerializer([asdict(e) for e in events], many=True).data)
 
 
 class ProjectDeliverables(APIView):

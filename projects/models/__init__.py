@@ -8,7 +8,7 @@ from projects.models.catalog import (
 )
 from projects.models.deliverables import Deliverable, Shot, StageReview, StageReviewItem
 from projects.models.org import Membership, Unit
-from projects.models.schedule import Milestone
+from projects.models.schedule import Milestone, PlanChange
 from projects.models.topics import Topic, TopicCall, TopicSimilarity, VocabularyTerm
 from projects.models.workflow import (
     FRAME_RATES,
@@ -26,6 +26,7 @@ __all__ = [
     "Holiday",
     "Membership",
     "Milestone",
+    "PlanChange",
     "FRAME_RATES",
     "Origin",
     "ProjectTransition",

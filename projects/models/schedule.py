@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from projects.models.catalog import Stage
@@ -22,3 +24,18 @@ class Milestone(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_stage_display()} {self.due_on}"
+
+
+class PlanChange(models.Model):
+    """What the office changed when planning (genre, track, origin, deadline, spec), for the
+    project's timeline: each field's stored value before and after, worded when read."""
+
+    project = models.ForeignKey("projects.VideoProject", on_delete=models.CASCADE, related_name="plan_changes")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    changes = models.JSONField(default=dict)  # field name → [before, after], as stored values
+    created_at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("plan change")
+        verbose_name_plural = _("plan changes")

@@ -222,7 +222,10 @@ class VideoProject(ConcurrentTransitionMixin, models.Model):
         target=RETURN_VALUE(State.SCRIPT, State.PRODUCTION),
         conditions=[is_planned],
         permission=office_only,
-        custom={"label": _("Approve topic (立项)"), "direct": True},
+        custom={"label": _("Approve topic (立项)"), "direct": True, "confirm": _(
+            "The topic becomes a project: it enters the script stage (a 展播 film enters production), its "
+            "schedule is planned back from the deadline, and it can no longer be rejected, only cancelled."
+        )},
     )
     def approve(self):
         return State.PRODUCTION if self.track.skips_preproduction else State.SCRIPT
@@ -233,7 +236,10 @@ class VideoProject(ConcurrentTransitionMixin, models.Model):
         target=State.REJECTED,
         conditions=[is_rejectable],
         permission=office_only,
-        custom={"label": _("Reject topic"), "direct": True, "needs_reason": True},
+        custom={"label": _("Reject topic"), "direct": True, "needs_reason": True, "confirm": _(
+            "The topic is rejected for good: the unit cannot revise or pitch it again as this project, "
+            "and your reason is recorded in its timeline."
+        )},
     )
     def reject(self):
         pass
@@ -319,7 +325,10 @@ class VideoProject(ConcurrentTransitionMixin, models.Model):
         source=State.SCREENING,
         target=State.ARCHIVED,
         permission=office_or_organiser,
-        custom={"label": _("Archive"), "direct": True},
+        custom={"label": _("Archive"), "direct": True, "confirm": _(
+            "The film leaves screening for good: it can no longer be programmed into events; its "
+            "cuts, reviews and audiences are kept."
+        )},
     )
     def archive(self):
         pass
@@ -329,7 +338,10 @@ class VideoProject(ConcurrentTransitionMixin, models.Model):
         source=OPEN_STATES,
         target=State.CANCELLED,
         permission=may_cancel,
-        custom={"label": _("Cancel the project"), "direct": True, "needs_reason": True},
+        custom={"label": _("Cancel the project"), "direct": True, "needs_reason": True, "confirm": _(
+            "The project stops for good: nothing more can be submitted, reviewed or screened, its "
+            "schedule loses its warnings, and it cannot be reopened. Your reason is recorded."
+        )},
     )
     def cancel(self):
         pass

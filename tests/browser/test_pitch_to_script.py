@@ -101,6 +101,10 @@ def test_pitch_plan_approve_script_and_pass_the_script_gate(login, screenshot, c
     approve = desk.locator("#actions form[data-transition=approve]")
     expect(approve.locator("textarea[name=reason]")).to_have_count(0)  # nothing similar pitched before
     click_and_wait(desk, "#actions form[data-transition=approve] button[type=submit]")
+    # 立项 cannot be undone: the page says what it does and asks once more.
+    expect(desk.locator("#confirm[data-transition=approve] #consequence")).to_be_visible()
+    expect(desk.locator("#project-state")).to_have_count(0)
+    click_and_wait(desk, "#confirm button[type=submit]")
     expect(desk.locator("#project-state")).to_have_text(zh(State.SCRIPT.label))
     expect(desk.locator("#actions form[data-transition=approve]")).to_have_count(0)
     screenshot(desk, "2b-approved")
@@ -136,13 +140,12 @@ def test_pitch_plan_approve_script_and_pass_the_script_gate(login, screenshot, c
     assert sorted(rows.evaluate_all("rs => rs.map(r => r.dataset.item)")) == sorted(i.code for i in items)
     for i in range(rows.count()):
         rows.nth(i).locator("input[type=radio][value='1']").check()
-    desk.check("#review-form input[name=decision][value=advance]")
     desk.fill("#review-form textarea[name=comment]", "脚本通过，进入分镜。")
     screenshot(desk, "4a-review-form")
-    click_and_wait(desk, "#review-form button[type=submit]")
+    click_and_wait(desk, "#review-form button[name=decision][value=advance]")
     assert project_pk_from(desk) == pk
     expect(desk.locator("#project-state")).to_have_text(zh(State.STORYBOARD.label))
-    timeline = desk.locator("#timeline li")
+    timeline = desk.locator("#timeline li[data-kind=state]")
     expect(timeline).to_have_count(3)  # pitched, approved, script gate passed
     expect(timeline.nth(1)).to_contain_text(f"office · {zh(State.TOPIC.label)} → {zh(State.SCRIPT.label)}")
     expect(timeline.nth(2)).to_contain_text(f"office · {zh(State.SCRIPT.label)} → {zh(State.STORYBOARD.label)}")
@@ -192,9 +195,8 @@ def test_office_returns_the_script_with_comments(login, screenshot, make_project
         rows.nth(i).locator("input[type=radio][value='1']").check()
     desk.locator("#review-form tr[data-item=narration] input[type=radio][value='0']").check()
     desk.fill("#review-form tr[data-item=narration] input[type=text]", "过长")
-    desk.check("#review-form input[name=decision][value=return]")
     desk.fill("#review-form textarea[name=comment]", comment)
-    click_and_wait(desk, "#review-form button[type=submit]")
+    click_and_wait(desk, "#review-form button[name=decision][value=return]")
     expect(desk.locator("#project-state")).to_have_text(zh(State.SCRIPT.label))
     screenshot(desk, "office-returned")
 
@@ -227,9 +229,8 @@ def test_failed_veto_item_cannot_advance(login, screenshot, make_project, produc
     for i in range(rows.count()):
         rows.nth(i).locator("input[type=radio][value='1']").check()
     desk.locator("#review-form tr[data-item=political] input[type=radio][value='0']").check()
-    desk.check("#review-form input[name=decision][value=advance]")
     with desk.expect_response(lambda r: r.request.method == "POST" and r.url.endswith(f"/projects/{project.pk}/review/")) as posted:
-        click_and_wait(desk, "#review-form button[type=submit]")
+        click_and_wait(desk, "#review-form button[name=decision][value=advance]")
     assert posted.value.status == 409
     expect(desk.locator(".msg.error")).to_have_text(zh(review_clears_veto.message))
     expect(desk.locator("#review-form tr[data-item=political] input[type=radio][value='0']")).to_be_checked()

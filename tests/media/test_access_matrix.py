@@ -13,7 +13,7 @@ import pytest
 from django.urls import reverse
 
 from media import storage
-from media.models import Cut, Rendition, Upload
+from media.models import Cut, Rendition, Upload, WaiverRequest
 from projects import services as project_services
 from projects.models import Deliverable, State
 from tests.support.factories import processed_cut
@@ -30,6 +30,8 @@ EXPECTED = {
     "cut status":         row(200, 200, 404, 404, 404, 401),
     "cut proxy":          row(200, 200, 404, 404, 404, LOGIN),
     "waive QC":           row(302, 403, 404, 404, 404, LOGIN),
+    "request a waiver":   row(403, 302, 404, 404, 404, LOGIN),
+    "decline a waiver":   row(409, 403, 404, 404, 404, LOGIN),
     "subtitles":          row(200, 200, 404, 404, 404, LOGIN),
     "upload start":       row(201, 201, 404, 404, 404, 401),
     "upload state":       row(404, 200, 404, 404, 404, 401),
@@ -37,7 +39,7 @@ EXPECTED = {
     "part urls (local)":  row(404, 409, 404, 404, 404, 401),
     "complete (local)":   row(404, 409, 404, 404, 404, 401),
 }
-GET_ON_ACTIONS = ["cut-waive-qc", "cut-subtitles", "upload-complete"]
+GET_ON_ACTIONS = ["cut-waive-qc", "cut-waiver-request", "cut-waiver-decline", "cut-subtitles", "upload-complete"]
 
 
 @pytest.fixture
@@ -63,6 +65,10 @@ def call(client, name, project, cut, upload):
         return client.get(reverse("cut-file", args=[cut.pk, "proxy.mp4"]))
     if name == "waive QC":
         return client.post(reverse("cut-waive-qc", args=[cut.pk]), {"reason": "技术问题已知"})
+    if name == "request a waiver":
+        return client.post(reverse("cut-waiver-request", args=[cut.pk]), {"reason": "现场素材，无法重拍"})
+    if name == "decline a waiver":
+        return client.post(reverse("cut-waiver-decline", args=[cut.pk]), {"answer": "请重拍"})
     if name == "subtitles":
         from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -86,7 +92,7 @@ def state(cut, upload):
     cut = Cut.objects.get(pk=cut.pk)
     upload = Upload.objects.get(pk=upload.pk)
     return (cut.qc_waiver_reason, cut.subtitles_key, upload.received, upload.status,
-            Upload.objects.count(), Deliverable.objects.count())
+            Upload.objects.count(), Deliverable.objects.count(), WaiverRequest.objects.count())
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -57,6 +57,7 @@ EXPECTED = {
     "GET deliverables/<v>/ [approved]":               row(200, 200, 404, 404, 200, 401),
     "GET reviews/ [script_submitted]":                row(200, 200, 404, 404, 404, 401),
     "GET schedule/ [script]":                         row(200, 200, 404, 404, 404, 401),
+    "GET timeline/ [script]":                         row(200, 200, 404, 404, 404, 401),
     "GET schema":                                     row(200, 200, 200, 200, 200, 401),
     # topics: pitch
     "POST topics/ unit A, project track":             row(201, 201, 403, 403, 403, 401),
@@ -230,6 +231,7 @@ REQUESTS = {
     "GET deliverables/<v>/ [approved]": Req("GET", "api-deliverable", "approved", VERSION),
     "GET reviews/ [script_submitted]": Req("GET", "api-project-reviews", "script_submitted"),
     "GET schedule/ [script]": Req("GET", "api-project-schedule", "script"),
+    "GET timeline/ [script]": Req("GET", "api-project-timeline", "script"),
     "GET schema": Req("GET", "api-schema", "topic", NONE),
     "POST topics/ unit A, project track": Req("POST", "api-topics", "topic", NONE, pitch("project"), _pitched),
     "POST topics/ unit A, mandatory track": Req("POST", "api-topics", "topic", NONE, pitch("mandatory"), _pitched),

@@ -59,6 +59,9 @@ GET_PAGES = {
 # key: "transition [setup]"                        office  own     other panel organiser anon
 POST_EXPECTED = {
     "approve [topic_planned]":                  row(DETAIL, 403, 404, 404, 404, LOGIN),
+    "approve unconfirmed [topic_planned]":      row(200, 403, 404, 404, 404, LOGIN),
+    "cancel unconfirmed [script]":              row(200, 200, 404, 404, 404, LOGIN),
+    "archive unconfirmed [screening]":          row(200, 403, 404, 404, 200, LOGIN),
     "approve [topic] unplanned":                row(409, 403, 404, 404, 404, LOGIN),
     "reject, no reason [topic]":                row(400, 403, 404, 404, 404, LOGIN),
     "cancel + reason [script]":                 row(DETAIL, DETAIL, 404, 404, 404, LOGIN),
@@ -71,16 +74,22 @@ POST_EXPECTED = {
     "submit cut [approved]":                    row(409, 409, 404, 404, 403, LOGIN),
 }
 
+YES = {"confirmed": "1"}  # the second step of an irreversible transition
+
 # (url name, setup, url args, form data, state after a successful POST)
 POSTS = {
-    "approve [topic_planned]": ("project-transition", "topic_planned", ["approve"], {"reason": "同意"}, State.SCRIPT),
-    "approve [topic] unplanned": ("project-transition", "topic", ["approve"], {"reason": "同意"}, None),
-    "reject, no reason [topic]": ("project-transition", "topic", ["reject"], {"reason": ""}, None),
-    "cancel + reason [script]": ("project-transition", "script", ["cancel"], {"reason": "拍摄对象调离"}, State.CANCELLED),
-    "cancel + reason [mandatory]": ("project-transition", "mandatory", ["cancel"], {"reason": "拍摄对象调离"}, State.CANCELLED),
+    "approve [topic_planned]": ("project-transition", "topic_planned", ["approve"], {"reason": "同意", **YES}, State.SCRIPT),
+    # An irreversible step first answers with its consequence and a confirm form; nothing changes.
+    "approve unconfirmed [topic_planned]": ("project-transition", "topic_planned", ["approve"], {"reason": "同意"}, None),
+    "cancel unconfirmed [script]": ("project-transition", "script", ["cancel"], {"reason": "拍摄对象调离"}, None),
+    "archive unconfirmed [screening]": ("project-transition", "screening", ["archive"], {}, None),
+    "approve [topic] unplanned": ("project-transition", "topic", ["approve"], {"reason": "同意", **YES}, None),
+    "reject, no reason [topic]": ("project-transition", "topic", ["reject"], {"reason": "", **YES}, None),
+    "cancel + reason [script]": ("project-transition", "script", ["cancel"], {"reason": "拍摄对象调离", **YES}, State.CANCELLED),
+    "cancel + reason [mandatory]": ("project-transition", "mandatory", ["cancel"], {"reason": "拍摄对象调离", **YES}, State.CANCELLED),
     "start_screening [approved]": ("project-transition", "approved", ["start_screening"], {}, State.SCREENING),
     "start_screening [script]": ("project-transition", "script", ["start_screening"], {}, None),
-    "archive [screening]": ("project-transition", "screening", ["archive"], {}, State.ARCHIVED),
+    "archive [screening]": ("project-transition", "screening", ["archive"], dict(YES), State.ARCHIVED),
     "pass_script [script_submitted]": ("project-transition", "script_submitted", ["pass_script"], {}, None),
     "submit script [script_draft]": ("deliverable-submit", "script_draft", ["script"], {}, State.SCRIPT),
     "submit cut [approved]": ("deliverable-submit", "approved", ["cut"], {}, None),

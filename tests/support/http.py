@@ -57,9 +57,10 @@ def alerts(response) -> list[str]:
 
 
 def assert_not_found(response):
-    """The site's "Not Found" page: nothing says whether the object exists."""
+    """The site's own "not found" page (``studio/templates/404.html``): nothing says whether the
+    object exists."""
     assert response.status_code == 404, response.content[:500]
-    assert "Not Found" in response.content.decode()
+    assert 'id="not-found"' in response.content.decode()
 
 
 def http_request(method: str, url: str, data: bytes | None = None, headers: dict | None = None):

@@ -26,7 +26,7 @@
       }
     }
     const band = m.band === "flagged" ? box.dataset.flagged : box.dataset.close;
-    li.append(name, document.createTextNode(` (${m.unit}, ${m.year}) — ${band} ${m.score.toFixed(2)}`));
+    li.append(name, document.createTextNode(` (${m.unit}, ${m.year}) — ${band} ${m.likeness}`));
     if (m.shared.length) {
       const why = document.createElement("small");
       why.textContent = ` · ${box.dataset.shared} ${m.shared.join("、")}`;

@@ -161,6 +161,8 @@ ROUTES = {
     "api-slot": (lambda w: [w.slot.pk], EVENTS),
     "api-slot-headcount": (lambda w: [w.slot.pk], EVENTS),
     "api-screening-totals": (lambda w: [], EVENTS),
+    "api-event-links": (lambda w: [w.cloud.pk], EVENTS),
+    "api-link-revoke": (lambda w: [w.link.pk], EVENTS),
     "api-schema": (lambda w: [], SIGNED_IN),
     "api-docs": (lambda w: [], SIGNED_IN),
 }

@@ -67,12 +67,18 @@ def views_roll_up() -> int:
 def totals_rows():
     """(event_id, film_id, year, month, views) of every online view: the roll-up's rows and the
     rows counted after its mark, in one statement (one snapshot: a roll-up committing meanwhile
-    can neither hide nor double a view). A key may come twice, once from each part."""
+    can neither hide nor double a view). A key may come twice, once from each part.
+
+    The mark is read twice: once before, as a number the planner can see (a mark it cannot see it
+    takes to leave a third of the table, and reads all of it), and again inside the statement,
+    which is what makes the answer exact — the mark only grows, so the first reading is never
+    above the second."""
+    floor = ViewRollupMark.objects.filter(pk=1).values_list("last_view_id", flat=True).first() or 0
     mark = Coalesce(Subquery(ViewRollupMark.objects.filter(pk=1).values("last_view_id")[:1]), Value(0),
                     output_field=IntegerField())
     rolled = (ViewRollup.objects.order_by()
               .values_list("event_id", "film_id", ExtractYear("day"), ExtractMonth("day")).annotate(n=Sum("views")))
-    fresh = (OnlineView.objects.order_by().filter(pk__gt=mark)
+    fresh = (OnlineView.objects.order_by().filter(pk__gt=floor).filter(pk__gt=mark)
              .values_list("event_id", "film_id", ExtractYear("counted_at"), ExtractMonth("counted_at")).annotate(n=Count("pk")))
     return rolled.union(fresh, all=True)
 

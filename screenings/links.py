@@ -64,6 +64,15 @@ class Opened:
         return self.status == Status.OPEN
 
 
+def link_state(link: ViewerLink, now: dt.datetime | None = None) -> str:
+    """How the link itself stands, whatever the showing's window: valid, revoked or expired."""
+    if link.revoked:
+        return Status.REVOKED
+    if (now or timezone.now()) >= link.expires_at:
+        return Status.EXPIRED
+    return "valid"
+
+
 def token_for(link: ViewerLink) -> str:
     """The link's token (deterministic: the organiser's page shows the same URL every time)."""
     payload = {"l": link.pk, "n": link.nonce, "e": int(link.expires_at.timestamp())}

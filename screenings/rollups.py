@@ -69,10 +69,16 @@ def totals_rows(*, year: int | None = None, films=None):
     rows counted after its mark, in one statement (one snapshot: a roll-up committing meanwhile
     can neither hide nor double a view). A key may come twice, once from each part. ``year`` keeps
     the views counted in that year (a roll-up day is the reader's-time-zone date of ``counted_at``,
-    so both parts cut the year at the same midnight); ``films`` (a queryset of projects) keeps their views."""
+    so both parts cut the year at the same midnight); ``films`` (a queryset of projects) keeps their views.
+
+    The mark is read twice: once before, as a number the planner can see (a mark it cannot see it
+    takes to leave a third of the table, and reads all of it), and again inside the statement,
+    which is what makes the answer exact — the mark only grows, so the first reading is never
+    above the second."""
+    floor = ViewRollupMark.objects.filter(pk=1).values_list("last_view_id", flat=True).first() or 0
     mark = Coalesce(Subquery(ViewRollupMark.objects.filter(pk=1).values("last_view_id")[:1]), Value(0),
                     output_field=IntegerField())
-    rolled, fresh = ViewRollup.objects.order_by(), OnlineView.objects.order_by().filter(pk__gt=mark)
+    rolled, fresh = ViewRollup.objects.order_by(), OnlineView.objects.order_by().filter(pk__gt=floor).filter(pk__gt=mark)
     if year is not None:
         rolled, fresh = rolled.filter(day__year=year), fresh.filter(counted_at__year=year)
     if films is not None:

@@ -9,7 +9,7 @@ showing. Every grouping adds up the same units, so the rows of each table sum to
 figure, with nothing counted twice. An online view falls in the year (and month) it was counted,
 a headcount in the year (and month) its showing began (the reader's time zone).
 
-Cost. Four queries whatever the number of views: the online views (the per-day roll-up plus the
+Cost. Five queries whatever the number of views: the roll-up's mark, the online views (the per-day roll-up plus the
 views counted since it last ran, ``screenings.rollups``: exact, and bounded by the roll-up rather
 than by every view stored) and the headcounts grouped in the database by (event, film, year,
 month), the programme's labels, and the genres; the rest is arithmetic over at most one row per

@@ -171,6 +171,8 @@ ROUTES = {
     "report-projects": (lambda w: [w.call.year], {"office"}),
     "report-export": (lambda w: [w.call.year, "csv"], EVENTS),
     "api-report": (lambda w: [w.call.year], EVENTS),
+    "api-event-links": (lambda w: [w.cloud.pk], EVENTS),
+    "api-link-revoke": (lambda w: [w.link.pk], EVENTS),
     "api-schema": (lambda w: [], SIGNED_IN),
     "api-docs": (lambda w: [], SIGNED_IN),
 }

@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from projects.access import projects_visible_to
-from screenings.models import CourseKind, Event, InPersonCount, Slot, Venue
+from screenings.models import CourseKind, Event, InPersonCount, Slot, Venue, ViewerLink
 from studio import limits
 
 
@@ -155,3 +155,41 @@ class TotalsSerializer(serializers.Serializer):
     by_genre = GenreRowSerializer(many=True)
     by_year = YearRowSerializer(many=True)
     by_month = MonthRowSerializer(many=True)
+
+
+class LinkSerializer(serializers.ModelSerializer):
+    film_title = serializers.CharField(source="film.title", read_only=True)
+    url = serializers.SerializerMethodField(help_text="The viewer's page: publish this. It plays only while the showing is open.")
+    state = serializers.SerializerMethodField(help_text="valid, revoked or expired.")
+    created_by = serializers.CharField(source="created_by.username", read_only=True)
+    revoked_by = serializers.CharField(source="revoked_by.username", read_only=True, default=None, allow_null=True)
+
+    class Meta:
+        model = ViewerLink
+        fields = ["id", "event", "film", "film_title", "label", "url", "state", "expires_at", "created_by", "created_at",
+                  "revoked_at", "revoked_by"]
+
+    def get_url(self, link) -> str:
+        from screenings import links
+
+        return self.context["request"].build_absolute_uri(links.watch_path(link))
+
+    def get_state(self, link) -> str:
+        from screenings import links
+
+        return links.link_state(link)
+
+
+class LinkWriteSerializer(serializers.Serializer):
+    """film: one of the showing's films; label: where the link is published; expires_at: empty for
+    thirty days after the showing closes."""
+
+    film = serializers.PrimaryKeyRelatedField(queryset=projects_visible_to(None))
+    label = serializers.CharField(max_length=limits.PLATFORM, required=False, allow_blank=True, default="")
+    expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["film"].queryset = projects_visible_to(request.user).select_related("topic")

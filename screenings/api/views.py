@@ -160,3 +160,35 @@ class Totals(APIView):
         return Response(s.TotalsSerializer(audience_totals()).data)
 
 
+
+
+def _links(event):
+    return event.links.select_related("film__topic", "created_by", "revoked_by")
+
+
+class EventLinks(APIView):
+    """GET a cloud showing's viewer links (revoked and expired ones included); POST a new one for
+    one of its films."""
+
+    @extend_schema(responses={200: s.LinkSerializer(many=True), **NOT_FOUND})
+    def get(self, request, pk):
+        event = access.get_event_for_user(request.user, pk)
+        return Response(s.LinkSerializer(_links(event), many=True, context={"request": request}).data)
+
+    @extend_schema(request=s.LinkWriteSerializer, responses={201: s.LinkSerializer})
+    def post(self, request, pk):
+        event = access.get_event_to_edit(request.user, pk)
+        data = _valid(s.LinkWriteSerializer, request)
+        link = services.link_create(event=event, user=request.user, **data)
+        return Response(s.LinkSerializer(_links(event).get(pk=link.pk), context={"request": request}).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class LinkRevoke(APIView):
+    """POST: the link stops opening anything from the next request on (a second revoke: 409)."""
+
+    @extend_schema(request=None, responses={200: s.LinkSerializer})
+    def post(self, request, pk):
+        link = access.get_link_to_revoke(request.user, pk)
+        services.link_revoke(link=link, user=request.user)
+        return Response(s.LinkSerializer(_links(link.event).get(pk=link.pk), context={"request": request}).data)

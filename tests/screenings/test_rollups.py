@@ -134,3 +134,12 @@ def test_views_counted_while_the_roll_up_runs_are_neither_lost_nor_doubled(film,
     rollups.views_roll_up()
     assert sum(ViewRollup.objects.values_list("views", flat=True)) == OnlineView.objects.count() == len(counted) > 0
     assert audience_totals().overall.online == len(counted)
+
+
+def test_a_roll_up_between_reading_the_mark_and_the_totals_neither_hides_nor_doubles_a_view(record):
+    rows = rollups.totals_rows()  # the mark read now, the statement run below (querysets are lazy)
+    assert rollups.views_roll_up() == 4
+    assert sum(n for *_, n in rows) == 4
+    c1 = record["c1"]
+    services.view_count(event=c1, film=record["f1"], viewer_id=uuid.uuid4(), at=local(Y1, 6, 2, 11))
+    assert sum(n for *_, n in rollups.totals_rows()) == 5

@@ -76,14 +76,26 @@ def outsider(db):
 
 @pytest.fixture
 def reference_data(db):
-    """Genres, tracks, checklists and role groups come from a data migration; a transactional
-    test elsewhere may have flushed them, so put them back when missing (idempotent)."""
+    """Genres, tracks, checklists, role groups, the homogeneity vocabulary, the standard rubric and
+    the course kinds come from data migrations; a transactional test elsewhere may have flushed
+    them, so put back whichever are missing (idempotent)."""
     from django.apps import apps
 
     from projects import reference_data as data
+    from projects.models import VocabularyTerm
+    from reviews import reference_data as review_data
+    from reviews.models import Rubric
+    from screenings import reference_data as screening_data
+    from screenings.models import CourseKind
 
     if not Genre.objects.exists():
         data.load(apps)
+    if not VocabularyTerm.objects.exists():
+        data.load_vocabulary(apps)
+    if not Rubric.objects.exists():
+        review_data.load(apps)
+    if not CourseKind.objects.exists():
+        screening_data.load(apps)
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from dataclasses import asdict
 
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,6 +13,7 @@ from projects import access, homogeneity, rules, services, timeline
 from projects.api import serializers as s
 from projects.models import Milestone, Topic
 from studio import limits, words
+from studio.schema import REFUSALS, ErrorSerializer
 from studio.errors import Invalid
 
 
@@ -42,6 +43,9 @@ class TopicList(generics.ListCreateAPIView):
         return Response(self.get_serializer(topic).data, status=status.HTTP_201_CREATED)
 
 
+_NO_OPEN_CALL = "For a producer: the call given, or every call, is closed."
+
+
 class TopicSimilar(APIView):
     """GET ?title=…[&logline=…&local_elements=…&call=…]: the homogeneity check while pitching.
     Shows earlier topics' titles, unit and year only, each with its score, band (flagged or close
@@ -54,7 +58,11 @@ class TopicSimilar(APIView):
             OpenApiParameter("local_elements", str, required=False),
             OpenApiParameter("call", {"type": "integer", "minimum": 1}, required=False),
         ],
-        responses=s.SimilarPreviewSerializer(many=True),
+        responses={
+            200: s.SimilarPreviewSerializer(many=True),
+            404: OpenApiResponse(ErrorSerializer, description=REFUSALS["404"]),
+            409: OpenApiResponse(ErrorSerializer, description=_NO_OPEN_CALL),
+        },
     )
     def get(self, request):
         params = request.query_params

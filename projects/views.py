@@ -88,6 +88,9 @@ DASHBOARD_ROWS = 20
 # as a timeline), each a callable (request, visible projects) -> HTML or "", so that projects
 # imports none of them (dependencies point one way).
 DASHBOARD_PANELS: list = []
+# The same for the project page's schedule (the reports app: its milestones as a timeline), each a
+# callable (request, project) -> HTML or "".
+PROJECT_SCHEDULE_PANELS: list = []
 
 
 @require_GET
@@ -165,6 +168,7 @@ def _detail_context(request, project, **extra):
         }.get(actions.edit_kind),
         "uploads_cut": actions.edit_kind == Deliverable.Kind.CUT,
         "reason_form": ReasonForm(),
+        "schedule_panels": [html for panel in PROJECT_SCHEDULE_PANELS if (html := panel(request, project))],
     }
     context.update(extra)
     return context

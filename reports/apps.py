@@ -8,7 +8,8 @@ class ReportsConfig(AppConfig):
 
     def ready(self):
         # The dashboard shows the schedule as a timeline; projects knows nothing of reports.
-        from projects.views import DASHBOARD_PANELS
-        from reports.views import dashboard_panel
+        from projects.views import DASHBOARD_PANELS, PROJECT_SCHEDULE_PANELS
+        from reports.views import dashboard_panel, project_schedule_panel
 
         DASHBOARD_PANELS.append(dashboard_panel)
+        PROJECT_SCHEDULE_PANELS.append(project_schedule_panel)

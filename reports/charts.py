@@ -185,6 +185,12 @@ def dashboard_timeline(projects, *, today, calendar) -> SafeString:
                     title=_("Schedule of the open projects")) if projects else ""
 
 
+def project_timeline(project, *, today, calendar) -> SafeString:
+    """One project's milestones as a timeline (``reports.selectors.timeline``), for its page."""
+    return timeline([project], today=today, calendar=calendar, chart_id="chart-project-timeline",
+                    title=_("Schedule as a timeline"))
+
+
 def _table(report, section, key):
     s = report.section(section)
     return next((t for t in s.tables if t.key == key), None) if s else None

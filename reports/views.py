@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -44,6 +45,17 @@ def dashboard_panel(request, visible) -> str:
         "chart": charts.dashboard_timeline(projects, today=today, calendar=calendar),
         "table": timeline_table(projects, today, calendar), "reads_report": reads_report, "year": today.year,
     }, request=request)
+
+
+def project_schedule_panel(request, project) -> str:
+    """The project page's schedule as a timeline: its milestones against today, coloured by their
+    traffic lights, above the page's own table of them. An open project with a schedule only (a
+    closed one has no traffic light); the page has checked who may see the project."""
+    projects = selectors.timeline(type(project).objects.filter(pk=project.pk), limit=1)
+    if not projects:
+        return ""
+    return format_html('<figure class="chart" id="project-timeline" style="max-width:760px;margin:0">{}</figure>',
+                       charts.project_timeline(projects[0], today=timezone.localdate(), calendar=WorkCalendar.load()))
 
 
 @require_GET

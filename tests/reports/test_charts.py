@@ -80,3 +80,19 @@ def test_the_dashboard_shows_the_readers_own_open_projects_on_the_timeline(make_
         if sees:
             assert 'id="chart-dashboard-timeline"' in body
     assert mine.milestones.count() == 4
+
+
+def test_the_project_page_draws_its_milestones_on_a_timeline_while_it_is_open(make_project, producer_a, office):
+    from projects import services
+
+    project = make_project(State.SCRIPT, title="在拍的片子", deadline=dt.date.today() + dt.timedelta(days=90))
+    client = Client()
+    client.force_login(producer_a)
+    body = client.get(reverse("project-detail", args=[project.pk])).content.decode()
+    svg = body[body.index('<svg', body.index('id="project-timeline"')):body.index('</svg>', body.index('id="project-timeline"')) + 6]
+    bars = [r for r in ET.fromstring(svg).iter(f"{SVG}rect") if r.get("data-series")]
+    assert len(bars) == project.milestones.count() == 4
+    # Closed, it keeps its table of milestones but has no traffic lights, so no timeline.
+    services.project_fire(project=project, user=office, name="cancel", reason="经费调整")
+    body = client.get(reverse("project-detail", args=[project.pk])).content.decode()
+    assert 'id="project-timeline"' not in body and 'id="schedule"' in body

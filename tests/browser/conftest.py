@@ -87,7 +87,7 @@ def browser():
 
 @pytest.fixture(autouse=True)
 def reference_data(transactional_db):
-    """Genres, tracks, checklist items and role groups, whether or not a previous transactional
+    """Genres, tracks, checklist items, role groups and the other apps' shipped rows, whether or not a previous transactional
     test flushed them (the tests also ask for ``serialized_rollback``). Autouse, so it runs before
     the role fixtures of tests/conftest.py, whose users need the groups to exist."""
     from django.apps import apps
@@ -97,6 +97,16 @@ def reference_data(transactional_db):
     from projects.models import ChecklistItem, Genre, Track
 
     seed.load(apps)  # get_or_create: a no-op when the migrations' rows are still there
+    # The other apps' shipped rows the demo world needs (the rubric, the course kinds, the
+    # homogeneity vocabulary): idempotent too, the vocabulary only when gone (it is long).
+    from projects.models import VocabularyTerm
+    from reviews import reference_data as review_data
+    from screenings import reference_data as screening_data
+
+    review_data.load(apps)
+    screening_data.load(apps)
+    if not VocabularyTerm.objects.exists():
+        seed.load_vocabulary(apps)
     assert Genre.objects.filter(code="exemplary").exists()
     assert Track.objects.filter(code="project").exists()
     assert ChecklistItem.objects.filter(stage="script", active=True).count() == 5

@@ -116,5 +116,5 @@ def test_a_declined_request_tells_the_producer_why_and_they_may_ask_again(login,
     with producer.expect_response(lambda r: r.request.method == "POST") as posted:
         click_and_wait(producer, "#waiver-request-form button[type=submit]")
     assert posted.value.status == 400
-    expect(producer.locator("li.msg.error")).to_have_text(zh("Say why the cut should go to the panel anyway."))
+    expect(producer.locator(".messages .msg.error")).to_have_text(zh("Say why the cut should go to the panel anyway."))
     assert WaiverRequest.objects.count() == 1

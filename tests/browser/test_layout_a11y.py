@@ -78,6 +78,7 @@ def log_in(browser, live_server, username, language, check_login_page=None):
     return context, page
 
 
+@pytest.mark.walk
 def test_the_main_pages_pass_axe_and_fit_a_phone_in_both_languages(browser, live_server, storage_dir, axe, shots):
     walk.seed()
     pages = walk.pages()

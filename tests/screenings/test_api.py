@@ -1,5 +1,7 @@
 """The screening API: role × endpoint (the same answers as the pages), what each write does, and
-what it refuses. Anonymous callers get 401 (token authentication comes first)."""
+what it refuses. Anonymous callers get 401 (token authentication comes first). Viewer links of a
+cloud showing (list, create, revoke) answer as the event's page does
+(tests/screenings/test_page_access_matrix.py)."""
 
 import datetime as dt
 import uuid
@@ -11,8 +13,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from projects.models import State
-from screenings import services
-from screenings.models import Event, InPersonCount, Slot
+from screenings import links, services
+from screenings.models import Event, InPersonCount, Slot, ViewerLink
 from tests.support.http import EN, assert_refused
 from tests.support.matrix import cases, client_for, row
 from tests.support.screenings import screening_rows
@@ -27,7 +29,11 @@ def ctx(organiser, film, film2, cinema, hall):
                                  starts_at=NOW - dt.timedelta(days=6), ends_at=NOW + dt.timedelta(days=6))
     shown = services.slot_add(event=week, user=organiser, film=film, venue=cinema,
                               starts_at=NOW - dt.timedelta(hours=5), ends_at=NOW - dt.timedelta(hours=3))
-    return SimpleNamespace(event=week, slot=shown, film=film, film2=film2, cinema=cinema, hall=hall)
+    cloud = services.event_create(user=organiser, kind=Event.Kind.CLOUD, title="“五华先锋”云展播", platform="五华先锋",
+                                  starts_at=NOW - dt.timedelta(hours=1), ends_at=NOW + dt.timedelta(days=2))
+    services.slot_add(event=cloud, user=organiser, film=film)
+    link = services.link_create(event=cloud, user=organiser, film=film, label="五华先锋 公众号")
+    return SimpleNamespace(event=week, slot=shown, film=film, film2=film2, cinema=cinema, hall=hall, cloud=cloud, link=link)
 
 
 def api(request, role, user=None):
@@ -45,6 +51,8 @@ def new_slot(c, **changes):
 EVENT = lambda c: [c.event.pk]  # noqa: E731
 SLOT = lambda c: [c.slot.pk]  # noqa: E731
 NONE = lambda c: []  # noqa: E731
+CLOUD = lambda c: [c.cloud.pk]  # noqa: E731
+LINK = lambda c: [c.link.pk]  # noqa: E731
 
 # key: (method, url name, args, body, a check of what a success did)
 REQUESTS = {
@@ -73,6 +81,14 @@ REQUESTS = {
                        lambda c: InPersonCount.objects.get().headcount == 240),
     "POST headcount negative": ("post", "api-slot-headcount", SLOT, lambda c: {"headcount": -1}, None),
     "DELETE slot": ("delete", "api-slot", SLOT, None, lambda c: not Slot.objects.filter(pk=c.slot.pk).exists()),
+    "GET links": ("get", "api-event-links", CLOUD, None, None),
+    "POST link": ("post", "api-event-links", CLOUD, lambda c: {"film": c.film.pk, "label": "学习强国"},
+                  lambda c: ViewerLink.objects.filter(label="学习强国", event=c.cloud, film=c.film).exists()),
+    "POST link, film not in the showing": ("post", "api-event-links", CLOUD, lambda c: {"film": c.film2.pk}, None),
+    "POST link, expiry in the past": ("post", "api-event-links", CLOUD,
+                                      lambda c: {"film": c.film.pk, "expires_at": (NOW - dt.timedelta(hours=1)).isoformat()}, None),
+    "POST link to a film week": ("post", "api-event-links", EVENT, lambda c: {"film": c.film.pk}, None),
+    "POST revoke": ("post", "api-link-revoke", LINK, None, lambda c: ViewerLink.objects.get(pk=c.link.pk).revoked),
 }
 #                                 office own  other panel organiser anon
 READ = row(200, 404, 404, 404, 200, 401)
@@ -87,6 +103,11 @@ EXPECTED = {
     "POST headcount":             row(201, 404, 404, 404, 201, 401),
     "POST headcount negative":    row(400, 404, 404, 404, 400, 401),
     "DELETE slot":                row(204, 404, 404, 404, 204, 401),
+    "POST link":                  row(201, 404, 404, 404, 201, 401),
+    "POST link, film not in the showing": row(400, 404, 404, 404, 400, 401),
+    "POST link, expiry in the past":      row(400, 404, 404, 404, 400, 401),
+    "POST link to a film week":   row(409, 404, 404, 404, 409, 401),
+    "POST revoke":                row(200, 404, 404, 404, 200, 401),
 }
 
 
@@ -115,7 +136,8 @@ def test_another_organiser_is_refused_with_403_and_nothing_changes(request, ctx,
     before = screening_rows()
     response = getattr(api(request, "anon", organiser_b), method)(reverse(url_name, args=args(ctx)), body(ctx) if body else None,
                                                                   format="json")
-    assert_refused(response, 403, "Only the organiser who scheduled “本周电影周”, or the office, may change it.")
+    event = ctx.cloud if args in (CLOUD, LINK) else ctx.event
+    assert_refused(response, 403, f"Only the organiser who scheduled “{event.title}”, or the office, may change it.")
     assert screening_rows() == before
 
 
@@ -212,3 +234,44 @@ def test_malformed_slots_are_refused(request, ctx, body):
     response = api(request, "organiser").post(reverse("api-event-slots", args=[ctx.event.pk]), new_slot(ctx, **body), format="json")
     assert_refused(response, 400)
     assert screening_rows() == before
+
+
+# --- viewer links -------------------------------------------------------------------------------
+
+
+def test_the_list_gives_each_links_url_and_state(request, ctx, organiser):
+    expired = services.link_create(event=ctx.cloud, user=organiser, film=ctx.film, label="到期",
+                                   expires_at=timezone.now() + dt.timedelta(days=1))
+    ViewerLink.objects.filter(pk=expired.pk).update(expires_at=NOW - dt.timedelta(minutes=1))
+    revoked = services.link_create(event=ctx.cloud, user=organiser, film=ctx.film, label="撤回")
+    services.link_revoke(link=revoked, user=organiser)
+    body = api(request, "organiser").get(reverse("api-event-links", args=[ctx.cloud.pk])).json()
+    by_label = {row["label"]: row for row in body}
+    assert {label: row["state"] for label, row in by_label.items()} == {"五华先锋 公众号": "valid", "到期": "expired", "撤回": "revoked"}
+    assert by_label["五华先锋 公众号"]["url"] == "http://testserver" + links.watch_path(ctx.link)
+    assert by_label["撤回"]["revoked_by"] == organiser.username and by_label["五华先锋 公众号"]["revoked_by"] is None
+    assert by_label["五华先锋 公众号"]["film_title"] == ctx.film.title
+
+
+def test_a_link_made_through_the_api_opens_and_once_revoked_opens_nothing(request, ctx):
+    client = api(request, "organiser")
+    made = client.post(reverse("api-event-links", args=[ctx.cloud.pk]), {"film": ctx.film.pk, "label": "学习强国"}, format="json")
+    assert made.status_code == 201 and made.json()["state"] == "valid"
+    link = ViewerLink.objects.get(pk=made.json()["id"])
+    assert made.json()["url"].endswith(links.watch_path(link))
+    assert links.open_token(links.token_for(link)).status in (links.Status.OPEN, links.Status.PREPARING)
+    revoked = client.post(reverse("api-link-revoke", args=[link.pk]))
+    assert revoked.status_code == 200 and revoked.json()["state"] == "revoked"
+    assert links.open_token(links.token_for(link)).status == links.Status.REVOKED
+    again = client.post(reverse("api-link-revoke", args=[link.pk]))
+    assert_refused(again, 409)
+
+
+def test_link_refusals_say_why_in_the_callers_words(request, ctx):
+    client = api(request, "organiser")
+    response = client.post(reverse("api-event-links", args=[ctx.cloud.pk]), {"film": ctx.film2.pk}, format="json")
+    assert_refused(response, 400, f"“{ctx.film2.title}” is not in “{ctx.cloud.title}”: programme it first.")
+    response = client.post(reverse("api-event-links", args=[ctx.event.pk]), {"film": ctx.film.pk}, format="json")
+    assert_refused(response, 409, "Viewer links are for cloud showings; “本周电影周” is not one.")
+    response = client.post(reverse("api-event-links", args=[ctx.cloud.pk]), {"film": ctx.film.pk, "label": "x" * 200}, format="json")
+    assert_refused(response, 400)

@@ -23,25 +23,15 @@ What it does (see bench/README.md, "panels.py"):
 5. Writes its block of bench/RESULTS.md (per database backend) and prints it.
 """
 
-import argparse
 import io
 import os
 import random
-import shutil
-import signal
 import statistics
 import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-BENCH_DIR = Path(__file__).resolve().parent
-ROOT = BENCH_DIR.parent
-sys.path.insert(0, str(ROOT))
-
-import reporting  # noqa: E402  (bench/reporting.py, beside this script)
-import web_list  # noqa: E402  (its throwaway-database helpers and per-request measurement)
+import common  # first: it puts the repository on sys.path
+import web_list  # its per-request measurement
 
 SHAPES = [(10, 5, 5), (50, 15, 0), (50, 15, 20), (25, 9, 40)]  # (cuts, members, comments per cut)
 SECTION = "## Panels: results board and frame thumbnails"
@@ -50,13 +40,10 @@ INTRO = ("Produced by `bench/panels.py`; re-running it replaces the block of its
 
 
 def parse_args():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--database-url", default="", help="default: SQLite file in a fresh temp dir")
+    ap = common.parser(__doc__, database_url="")
     ap.add_argument("--repeats", type=int, default=7, help="timed runs per measurement (median reported)")
     ap.add_argument("--thumbs", type=int, default=40, help="comment times to make a frame thumbnail at")
     ap.add_argument("--seconds", type=float, default=60.0, help="length of the clip for the thumbnails")
-    ap.add_argument("--results", default=str(BENCH_DIR / "RESULTS.md"), help="markdown file to update ('' to skip)")
-    ap.add_argument("--keep-db", action="store_true", help="keep the temp dir / PostgreSQL database")
     return ap.parse_args()
 
 
@@ -401,38 +388,14 @@ def report(info, rows, thumbs, proxy_info, args, total_s, db_label):
 
 
 def main():
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     args = parse_args()
     began = time.perf_counter()
-    tmpdir = Path(tempfile.mkdtemp(prefix="reelwork-bench-panels-"))
-    try:
-        database_url = web_list.prepare_database(args.database_url, tmpdir)
-    except BaseException:
-        shutil.rmtree(tmpdir, ignore_errors=True)
-        raise
-    os.environ.update({
-        "DATABASE_URL": database_url, "DEBUG": "false", "ALLOWED_HOSTS": "testserver",
-        "REELWORK_VAR_DIR": str(tmpdir / "var"), "LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "studio.settings",
-    })
-    os.environ.pop("REELWORK_S3", None)  # local storage in the temp dir
-    try:
-        run(args, tmpdir, began)
-    finally:
-        if not args.keep_db:
-            from django.db import connections
-
-            connections.close_all()
-            web_list.drop_database(database_url)
-            shutil.rmtree(tmpdir, ignore_errors=True)
-        else:
-            print(f"kept: {database_url} (temp dir {tmpdir})")
+    with common.throwaway(args, prefix="panels") as box:  # local storage in the temp dir
+        run(args, box.tmpdir, began)
 
 
 def run(args, tmpdir, began):
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    common.setup_django()
     from django.db import connection
     from django.test import Client
     from django.urls import reverse
@@ -443,15 +406,12 @@ def run(args, tmpdir, began):
     from reviews.models import Rubric
 
     load_start = os.getloadavg()
-    call_command("migrate", verbosity=0, interactive=False)
     world = seedbulk.make_world()
     rng = random.Random(20261203)
     rubric = Rubric.objects.get(code="standard")
     films = make_films(world, max(s[0] for s in SHAPES))
     panelists = make_panelists(world)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cur:
-            cur.execute("ANALYZE")
+    common.analyze()
     client = Client()
     client.force_login(world.office)
 
@@ -482,17 +442,11 @@ def run(args, tmpdir, began):
     print(f"thumbnails: app median {1000 * statistics.median(thumbs['app']):.0f} ms, bare median "
           f"{1000 * statistics.median(thumbs['bare']):.0f} ms", flush=True)
 
-    label = web_list.backend_label()
-    info = reporting.machine(f"Django {django.get_version()}", label, f"database `{connection.settings_dict['NAME']}`"
-                             if connection.vendor == "postgresql" else "database: a SQLite file in a temp dir",
-                             load_start=load_start)
+    info = common.django_machine(f"database `{connection.settings_dict['NAME']}`" if connection.vendor == "postgresql"
+                                 else "database: a SQLite file in a temp dir", load_start=load_start)
     text = report(info, rows, thumbs, proxy_info, args, time.perf_counter() - began,
                   "SQLite" if connection.vendor == "sqlite" else "PostgreSQL")
-    print()
-    print(text)
-    if args.results:
-        reporting.write_block(Path(args.results), section=SECTION, key=f"panels:{connection.vendor}", intro=INTRO, block=text)
-        print(f"written to {args.results}")
+    common.write_results(args, section=SECTION, key=f"panels:{connection.vendor}", intro=INTRO, text=text)
 
 
 if __name__ == "__main__":

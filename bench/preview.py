@@ -6,27 +6,19 @@
 See bench/README.md ("preview.py") for what each number means.
 """
 
-import argparse
 import os
 import resource
 import shutil
 import statistics
 import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-import ffmpeg as ffmpeg_args  # noqa: E402  (ffmpeg-python)
-
-from media import ffmpeg as ff  # noqa: E402
-from media import pipeline as pl  # noqa: E402
-from media import qc_measure as qm  # noqa: E402
-
-import reporting  # noqa: E402  (bench/reporting.py, beside this script)
+import common  # first: it puts the repository on sys.path
+import ffmpeg as ffmpeg_args  # ffmpeg-python
+from media import ffmpeg as ff
+from media import pipeline as pl
+from media import qc_measure as qm
 
 SECTION = "## Preview pipeline (60 s 1080p25)"
 INTRO = ("Produced by `bench/preview.py`; re-running it replaces the block below (the current code at run time). "
@@ -37,26 +29,18 @@ LONG = {"timeout": 3600, "stall_timeout": 120}
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = common.parser(__doc__, keep_help="keep the temp dir")
     parser.add_argument("--seconds", type=float, default=60, help="clip length (default 60)")
     parser.add_argument("--kitsu-seconds", type=float, default=0,
                         help="run Kitsu's recipe on a cut this long and extrapolate linearly (default 0: the whole clip)")
     parser.add_argument("--repeats", type=int, default=2,
                         help="runs of proxy / proxy+QC / decode / the full proxied set (the minimum is kept)")
-    parser.add_argument("--results", default=str(ROOT / "bench" / "RESULTS.md"), help="'' = don't write")
-    parser.add_argument("--keep", action="store_true", help="keep the temp dir")
     args = parser.parse_args()
 
-    tmp = Path(tempfile.mkdtemp(prefix="reelwork-bench-preview-"))
     began = time.monotonic()
     runs: list[tuple[str, ff.RunResult]] = []
-    try:
-        report = bench(tmp, args, runs)
-    finally:
-        if args.keep:
-            print(f"kept {tmp}")
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
+    with common.throwaway(args, prefix="preview", database=False) as box:
+        report = bench(box.tmpdir, args, runs)
     report["whole_run_s"] = time.monotonic() - began
     report["python_max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     report["children_max_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -64,11 +48,7 @@ def main():
     for label, result in runs:
         stages[label] = max(stages.get(label, 0), result.max_rss_kb / 1024)
     report["rss_by_stage"] = stages
-    text = render(report, args)
-    print(text)
-    if args.results:
-        reporting.write_block(Path(args.results), section=SECTION, key="preview", intro=INTRO, block=text)
-        print(f"written to {args.results}")
+    common.write_results(args, section=SECTION, key="preview", intro=INTRO, text=render(report, args))
 
 
 def run(label, cmd, runs, duration=None):
@@ -168,7 +148,7 @@ def bench(tmp: Path, args, runs) -> dict:
     package = pl.hls(preview.proxy, tmp / "hls")
     report["hls_s"] = (time.monotonic() - t, len(package.segments))
     version = subprocess.run([ff.FFMPEG, "-version"], capture_output=True, text=True).stdout.splitlines()[0]
-    report["machine"] = reporting.machine(version.split(" Copyright")[0], load_start=report["load_start"])
+    report["machine"] = common.machine(version.split(" Copyright")[0], load_start=report["load_start"])
     return report
 
 

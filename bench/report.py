@@ -26,25 +26,15 @@ What it does (see bench/README.md, "report.py"):
 4. Writes its block of bench/RESULTS.md and prints it.
 """
 
-import argparse
 import datetime as dt
 import os
 import random
-import shutil
-import signal
 import statistics
-import sys
-import tempfile
 import time
 import uuid
-from pathlib import Path
 
-BENCH_DIR = Path(__file__).resolve().parent
-ROOT = BENCH_DIR.parent
-sys.path.insert(0, str(ROOT))
-
-import reporting  # noqa: E402  (bench/reporting.py, beside this script)
-import web_list  # noqa: E402  (its throwaway-database helpers and render_stats)
+import common  # first: it puts the repository on sys.path
+import web_list  # its render_stats
 
 SECTION = "## Annual report: a year of 10,000 projects and 1,000,000 views"
 INTRO = ("Produced by `bench/report.py`; re-running it replaces its block. See bench/README.md for what each "
@@ -56,43 +46,18 @@ REVIEWED = ("panel_review", "approved", "screening", "archived")
 
 
 def parse_args():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/reelwork_bench_report")
+    ap = common.parser(__doc__, database_url="postgres://postgres@127.0.0.1:5432/reelwork_bench_report")
     ap.add_argument("--sizes", default="1000,10000", help="projects of the year (ascending)")
     ap.add_argument("--views-per-project", type=int, default=100, help="online views stored per project of the year")
     ap.add_argument("--repeats", type=int, default=3, help="timed runs per measurement (median)")
-    ap.add_argument("--results", default=str(BENCH_DIR / "RESULTS.md"), help="markdown file to update ('' to skip)")
-    ap.add_argument("--keep-db", action="store_true", help="keep the PostgreSQL database and the temp dir")
     return ap.parse_args()
 
 
 def main():
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     args = parse_args()
     began = time.perf_counter()
-    tmpdir = Path(tempfile.mkdtemp(prefix="reelwork-bench-report-"))
-    try:
-        database_url = web_list.prepare_database(args.database_url, tmpdir)
-    except BaseException:
-        shutil.rmtree(tmpdir, ignore_errors=True)
-        raise
-    os.environ.update({
-        "DATABASE_URL": database_url, "DEBUG": "false", "ALLOWED_HOSTS": "testserver,127.0.0.1", "SECRET_KEY": SECRET_KEY,
-        "REELWORK_VAR_DIR": str(tmpdir / "var"), "LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "studio.settings",
-    })
-    for name in ("REELWORK_S3", "REELWORK_MODE", "TASKS_BACKEND", "DATABASE_CONN_MAX_AGE"):
-        os.environ.pop(name, None)
-    try:
+    with common.throwaway(args, prefix="report", env={"SECRET_KEY": SECRET_KEY}):
         run(args, began)
-    finally:
-        if not args.keep_db:
-            from django.db import connections
-
-            connections.close_all()
-            web_list.drop_database(database_url)
-            shutil.rmtree(tmpdir, ignore_errors=True)
-        else:
-            print(f"kept: {database_url} (temp dir {tmpdir})")
 
 
 # --- data ---------------------------------------------------------------------------------------
@@ -171,8 +136,8 @@ def add_showings(world, events, views: int, rng):
     films = list(VideoProject.objects.filter(state__in=SHOWN, topic__call=world.call, slots__isnull=True).values_list("pk", flat=True))
     venue = Venue.objects.get_or_create(name="基准 党群服务中心", defaults={"capacity": 300})[0]
     with transaction.atomic():
-        slots = Slot.objects.bulk_create([Slot(event=events[i % len(events)], film_id=f, starts_at=events[i % len(events)].starts_at,
-                                               ends_at=events[i % len(events)].ends_at) for i, f in enumerate(films)], batch_size=2000)
+        Slot.objects.bulk_create([Slot(event=events[i % len(events)], film_id=f, starts_at=events[i % len(events)].starts_at,
+                                 ends_at=events[i % len(events)].ends_at) for i, f in enumerate(films)], batch_size=2000)
         for i, film in enumerate(films[::10]):
             start = events[i % len(events)].starts_at
             course = Event.objects.create(kind=Event.Kind.COURSE, title=f"基准培训 {film}", venue=venue, roster_size=80,
@@ -187,7 +152,7 @@ def add_showings(world, events, views: int, rng):
                 event_id, film_id, starts_at = pairs[rng.randrange(len(pairs))]
                 copy.write_row((event_id, film_id, uuid.UUID(int=rng.getrandbits(128), version=4),
                                 starts_at + dt.timedelta(seconds=rng.randrange(2 * 86400))))
-        cursor.execute("ANALYZE")
+    common.analyze()
 
 
 def make_events(world):
@@ -239,10 +204,7 @@ def report_stats(client, year, repeats):
 
 
 def run(args, began):
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    common.setup_django()
     from django.test import Client
     from django.utils import timezone
 
@@ -250,7 +212,6 @@ def run(args, began):
     from screenings.models import OnlineView
 
     load_start = os.getloadavg()
-    call_command("migrate", verbosity=0, interactive=False)
     world = seedbulk.make_world()
     panels = Panels(world)
     events = make_events(world)
@@ -272,13 +233,9 @@ def run(args, began):
         print(f"{size:,} projects, {stats['views']:,} views (loaded in {loaded:.0f} s): report q={f['queries']} {f['ms']:.0f} ms "
               f"ok={f['ok']}; page q={stats['page']['queries']} {stats['page']['ms']:.0f} ms; list q={stats['list']['queries']} "
               f"{stats['list']['ms']:.0f} ms", flush=True)
-    info = reporting.machine(f"Django {django.get_version()}", web_list.backend_label(), load_start=load_start)
+    info = common.django_machine(load_start=load_start)
     text = report(info, args, results, time.perf_counter() - began)
-    print()
-    print(text)
-    if args.results:
-        reporting.write_block(Path(args.results), section=SECTION, key="report", intro=INTRO, block=text)
-        print(f"written to {args.results}")
+    common.write_results(args, section=SECTION, key="report", intro=INTRO, text=text)
 
 
 def report(info, args, results, total_s):

@@ -17,7 +17,6 @@ mode, a fresh bucket created with ``storage.ensure_bucket``; everything is delet
 See bench/README.md ("upload.py").
 """
 
-import argparse
 import datetime as dt
 import fcntl
 import json
@@ -34,12 +33,9 @@ import time
 import uuid
 from pathlib import Path
 
-BENCH_DIR = Path(__file__).resolve().parent
-ROOT = BENCH_DIR.parent
-sys.path.insert(0, str(ROOT))
-
-import reporting  # noqa: E402  (bench/reporting.py, beside this script)
-from media.storage.bucket import empty_bucket  # noqa: E402  (needs no Django set-up)
+import common  # first: it puts the repository on sys.path
+from common import ROOT
+from media.storage.bucket import empty_bucket  # needs no Django set-up
 
 SECTION = "## Upload (bench/upload.py)"
 INTRO = ("Produced by `bench/upload.py`; re-running it replaces the block below (the current code at run time). "
@@ -430,7 +426,7 @@ def machine_note(load_start) -> str:
     import boto3
     import botocore
 
-    return reporting.machine(
+    return common.machine(
         f"boto3 {boto3.__version__} / botocore {botocore.__version__}",
         f"S3 server: {ceph} (scripts/s3-server.sh, single OSD on 127.0.0.1, same machine)",
         load_start=load_start,
@@ -440,7 +436,7 @@ def machine_note(load_start) -> str:
 def main():
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         return child_main(sys.argv[2:])
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = common.parser(__doc__, keep_help="keep the temp dir (video, databases, local storage)")
     parser.add_argument("--size-mb", type=float, default=600, help="size of the test video in MB (default 600)")
     parser.add_argument("--repeats", type=int, default=2, help="runs of each measurement; the fastest is kept (default 2)")
     parser.add_argument("--workers", type=int, default=4, help="cut_import(workers=…) for the headline S3 run (default 4, "
@@ -448,8 +444,6 @@ def main():
     parser.add_argument("--sweep", default="8,10", help="further worker counts to measure the S3 path with ('' = none)")
     parser.add_argument("--warmup", type=int, default=1, help="untimed boto3 uploads before the measured ones (default 1)")
     parser.add_argument("--no-local", action="store_true", help="skip the local chunked path")
-    parser.add_argument("--results", default=str(BENCH_DIR / "RESULTS.md"), help="'' = don't write")
-    parser.add_argument("--keep", action="store_true", help="keep the temp dir (video, databases, local storage)")
     args = parser.parse_args()
     sweep = [int(w) for w in args.sweep.split(",") if w.strip() and int(w) != args.workers]
 
@@ -467,17 +461,13 @@ def main():
                 empty_bucket(s3, bucket, delete=True)
             except Exception as exc:  # noqa: BLE001 (report, don't hide the benchmark's own error)
                 print(f"could not remove the bucket {bucket}: {exc!r}", flush=True)
-            if args.keep:
+            if args.keep_db:
                 print(f"kept {tmp}")
             else:
                 shutil.rmtree(tmp, ignore_errors=True)
     report["whole_run_s"] = time.monotonic() - began
     report["machine"] = machine_note(load_start)
-    text = render(report, args)
-    print(text)
-    if args.results:
-        reporting.write_block(Path(args.results), section=SECTION, key="upload", intro=INTRO, block=text)
-        print(f"written to {args.results}")
+    common.write_results(args, section=SECTION, key="upload", intro=INTRO, text=render(report, args))
 
 
 def child_env(tmp: Path, name: str, *, s3: dict | None, bucket: str = "") -> dict:

@@ -20,35 +20,26 @@ What it does (see bench/README.md):
    database backend) and prints it.
 """
 
-import argparse
 import http.client
 import os
 import re
-import shutil
 import signal
 import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-from pathlib import Path
-from urllib.parse import urlparse
 
-BENCH_DIR = Path(__file__).resolve().parent
-ROOT = BENCH_DIR.parent
-sys.path.insert(0, str(ROOT))
-
-import reporting  # noqa: E402  (bench/reporting.py, beside this script)
+import common
+from common import ROOT, backend_label, drop_database, prepare_database  # noqa: F401  (web_serve.py and others use them from here)
 
 PAGES = [("list", "/projects/"), ("list p50", "/projects/?page=50"), ("dashboard", "/")]
 BASELINE = ("baseline", "/accounts/login/")
 
 
 def parse_args():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--database-url", default="", help="default: SQLite file in a fresh temp dir")
+    ap = common.parser(__doc__, database_url="", keep_help="keep the SQLite temp dir / PostgreSQL database")
     ap.add_argument("--sizes", default="100,1000,10000", help="project counts to measure at (ascending)")
     ap.add_argument("--repeats", type=int, default=5, help="in-process renders per page and size (median reported)")
     ap.add_argument("--threads", type=int, default=8, help="concurrent clients in the load phase")
@@ -56,49 +47,7 @@ def parse_args():
     ap.add_argument("--max-seconds", type=float, default=40.0, help="time cap per page in the load phase")
     ap.add_argument("--no-load", action="store_true", help="skip the real-server load phase")
     ap.add_argument("--no-whatif", action="store_true", help="skip the what-if measurements of proposed fixes")
-    ap.add_argument("--results", default=str(BENCH_DIR / "RESULTS.md"), help="markdown file to update ('' to skip)")
-    ap.add_argument("--keep-db", action="store_true", help="keep the SQLite temp dir / PostgreSQL database")
     return ap.parse_args()
-
-
-# --- database -----------------------------------------------------------------------------------
-
-
-def prepare_database(url: str, tmpdir: Path) -> str:
-    """Return the DATABASE_URL to use; the database it names is empty and exists."""
-    if not url:
-        return f"sqlite:///{tmpdir / 'reelwork-bench.sqlite3'}"
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    if parsed.scheme.startswith("sqlite"):
-        path = Path(parsed.path[1:] if parsed.path.startswith("//") else parsed.path)
-        if path.exists():
-            if "bench" not in path.name:
-                sys.exit(f"refusing to delete {path}: a throwaway benchmark database's name must contain 'bench'")
-            path.unlink()
-        return url
-    if parsed.scheme not in ("postgres", "postgresql", "pgsql"):
-        sys.exit(f"unsupported database URL: {url}")
-    if "bench" not in name:
-        sys.exit(f"refusing to use PostgreSQL database {name!r}: it is dropped and recreated, its name must contain 'bench'")
-    import psycopg
-    from psycopg import sql
-
-    admin = parsed._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return url
-
-
-def drop_database(url: str):
-    parsed = urlparse(url)
-    if parsed.scheme.startswith("postgres") or parsed.scheme == "pgsql":
-        import psycopg
-        from psycopg import sql
-
-        with psycopg.connect(parsed._replace(path="/postgres").geturl(), autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(parsed.path.lstrip("/"))))
 
 
 # --- in-process measurement ---------------------------------------------------------------------
@@ -337,26 +286,6 @@ def pct(sorted_values, p):
 # --- report ---------------------------------------------------------------------------------------
 
 
-def machine_info(backend_label):
-    import django
-
-    return reporting.machine(f"Django {django.get_version()}", backend_label)
-
-
-def backend_label():
-    from django.db import connection
-
-    if connection.vendor == "sqlite":
-        import sqlite3
-
-        return f"SQLite {sqlite3.sqlite_version}"
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cur:
-            cur.execute("SHOW server_version")
-            return f"PostgreSQL {cur.fetchone()[0].split()[0]}"
-    return connection.vendor
-
-
 def fmt_int(n):
     return f"{n:,}"
 
@@ -480,50 +409,18 @@ INTRO = "Produced by `bench/web_list.py`; re-running it replaces the block of it
 
 
 def main():
-    # On SIGTERM (e.g. `timeout`), unwind normally: stop the server, drop the throwaway database.
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     args = parse_args()
     began = time.perf_counter()
     sizes = sorted(int(s) for s in args.sizes.split(","))
-    tmpdir = Path(tempfile.mkdtemp(prefix="reelwork-bench-"))
-    try:
-        database_url = prepare_database(args.database_url, tmpdir)
-    except BaseException:
-        shutil.rmtree(tmpdir, ignore_errors=True)
-        raise
-    env = {
-        "DATABASE_URL": database_url,
-        "DEBUG": "false",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
-        "REELWORK_VAR_DIR": str(tmpdir / "var"),
-        "LOG_LEVEL": "WARNING",
-        "DJANGO_SETTINGS_MODULE": "studio.settings",
-    }
-    os.environ.update(env)
-    try:
-        run(args, sizes, tmpdir, env, began)
-    finally:
-        if not args.keep_db:
-            from django.db import connections
-
-            connections.close_all()
-            drop_database(database_url)
-            shutil.rmtree(tmpdir, ignore_errors=True)
-        else:
-            print(f"kept: {database_url} (temp dir {tmpdir})")
+    # On SIGTERM (e.g. `timeout`) it unwinds normally: stops the server, drops the throwaway database.
+    with common.throwaway(args, prefix="web-list") as box:
+        run(args, sizes, box.tmpdir, box.env, began)
 
 
 def run(args, sizes, tmpdir, env, began):
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    common.setup_django()
     from django.db import connection
     from django.test import Client
-
-    t0 = time.perf_counter()
-    call_command("migrate", verbosity=0, interactive=False)
-    print(f"migrate: {time.perf_counter() - t0:.1f} s", flush=True)
 
     import seedbulk
     from projects import access, views
@@ -536,11 +433,7 @@ def run(args, sizes, tmpdir, env, began):
     for size in sizes:
         t0 = time.perf_counter()
         made = seedbulk.add_projects(world, size - world.made)
-        if connection.vendor == "postgresql":
-            # Fresh bulk-loaded tables have no planner statistics until autovacuum gets to them; a live
-            # database has them. Without them PostgreSQL misestimates and even JIT-compiles small queries.
-            with connection.cursor() as cur:
-                cur.execute("ANALYZE")
+        common.analyze()
         took = time.perf_counter() - t0
         seed_log.append(f"{fmt_int(size)} projects (+{fmt_int(made['projects'])} with {fmt_int(made['milestones'])} milestones, "
                         f"{fmt_int(made['transitions'])} transitions, {fmt_int(made['deliverables'])} submitted deliverables in {took:.1f} s)")
@@ -614,14 +507,9 @@ def run(args, sizes, tmpdir, env, began):
         what["dashboard"] = whatif.dashboard_bounded(world.office)
         print(f"what-if: {what}", flush=True)
 
-    text = report(machine_info(backend_label()), sizes_stats, dash_detail, plans, slowest, load_stats, what, args, seed_log,
+    text = report(common.django_machine(), sizes_stats, dash_detail, plans, slowest, load_stats, what, args, seed_log,
                   time.perf_counter() - began)
-    print()
-    print(text)
-    if args.results:
-        reporting.write_block(Path(args.results), section=SECTION, key=f"web_list:{connection.vendor}", intro=INTRO,
-                              block=text)
-        print(f"written to {args.results}")
+    common.write_results(args, section=SECTION, key=f"web_list:{connection.vendor}", intro=INTRO, text=text)
 
 
 if __name__ == "__main__":

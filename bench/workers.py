@@ -20,23 +20,16 @@ What it does (see bench/README.md, "workers.py"):
 3. Writes its block of bench/RESULTS.md and prints it.
 """
 
-import argparse
 import os
-import shutil
 import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-BENCH_DIR = Path(__file__).resolve().parent
-ROOT = BENCH_DIR.parent
-sys.path.insert(0, str(ROOT))
-
-import reporting  # noqa: E402  (bench/reporting.py, beside this script)
-import web_list  # noqa: E402  (its throwaway-database helpers)
+import common  # first: it puts the repository on sys.path
+from common import ROOT
 
 SECTION = "## Workers: cuts processed per minute on Redis"
 INTRO = ("Produced by `bench/workers.py`; re-running it replaces its block. See bench/README.md for what "
@@ -46,21 +39,17 @@ MARK = "reelwork:bench:workers"  # the key this script leaves in its Redis datab
 
 
 def parse_args():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/reelwork_bench_faults")
+    ap = common.parser(__doc__, database_url="postgres://postgres@127.0.0.1:5432/reelwork_bench_faults")
     ap.add_argument("--redis-url", default="redis://127.0.0.1:6379/10", help="a Redis database of the bench's own (emptied)")
     ap.add_argument("--workers", default="1,2,3", help="worker counts to measure")
     ap.add_argument("--cuts", type=int, default=12, help="cuts in each batch")
     ap.add_argument("--seconds", type=float, default=10.0, help="length of the clip")
     ap.add_argument("--size", default="640x360", help="picture size of the clip")
     ap.add_argument("--rounds", type=int, default=1, help="rounds over the worker counts (alternating order)")
-    ap.add_argument("--results", default=str(BENCH_DIR / "RESULTS.md"), help="markdown file to update ('' to skip)")
-    ap.add_argument("--keep-db", action="store_true", help="keep the PostgreSQL database and the temp dir")
     return ap.parse_args()
 
 
 def main():
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     args = parse_args()
     if not args.database_url.startswith(("postgres://", "postgresql://")):
         sys.exit("workers share one database: give a postgres:// URL")
@@ -71,33 +60,13 @@ def main():
         sys.exit(f"{args.redis_url} holds keys this script did not write: give it a Redis database of its own")
     queue_db.flushdb()
     queue_db.set(MARK, "1")
-    tmpdir = Path(tempfile.mkdtemp(prefix="reelwork-bench-workers-"))
+    env = {"SECRET_KEY": SECRET_KEY, "TASKS_BACKEND": "django_tasks_rq.RQBackend", "REELWORK_REDIS_URL": args.redis_url,
+           "PY": sys.executable}
     try:
-        database_url = web_list.prepare_database(args.database_url, tmpdir)
-    except BaseException:
-        shutil.rmtree(tmpdir, ignore_errors=True)
-        raise
-    env = {
-        "DATABASE_URL": database_url, "DEBUG": "false", "ALLOWED_HOSTS": "testserver,127.0.0.1",
-        "SECRET_KEY": SECRET_KEY, "REELWORK_VAR_DIR": str(tmpdir / "var"), "LOG_LEVEL": "WARNING",
-        "DJANGO_SETTINGS_MODULE": "studio.settings", "TASKS_BACKEND": "django_tasks_rq.RQBackend",
-        "REELWORK_REDIS_URL": args.redis_url, "PY": sys.executable,
-    }
-    os.environ.update(env)
-    for name in ("REELWORK_S3_ENDPOINT_URL", "REELWORK_MODE", "TASKS_QUEUES", "DATABASE_CONN_MAX_AGE"):
-        os.environ.pop(name, None)
-    try:
-        run(args, tmpdir)
+        with common.throwaway(args, prefix="workers", env=env) as box:
+            run(args, box.tmpdir)
     finally:
         queue_db.flushdb()
-        if not args.keep_db:
-            from django.db import connections
-
-            connections.close_all()
-            web_list.drop_database(database_url)
-            shutil.rmtree(tmpdir, ignore_errors=True)
-        else:
-            print(f"kept: {database_url} (temp dir {tmpdir})")
 
 
 # --- data ---------------------------------------------------------------------------------------
@@ -220,16 +189,11 @@ def measure(count: int, cut_ids: list[int], logs: Path) -> dict:
 
 
 def run(args, tmpdir):
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
+    common.setup_django()
     import seedbulk
     from media import ffmpeg
 
     load_start, began = os.getloadavg(), time.monotonic()
-    call_command("migrate", verbosity=0, interactive=False)
     world = seedbulk.make_world()
     clip = make_clip(tmpdir / "bench-clip.avi", args.seconds, args.size)
     probe = ffmpeg.probe(str(clip), size=clip.stat().st_size)
@@ -245,10 +209,8 @@ def run(args, tmpdir):
             print(f"round {round_no + 1}, {count} worker(s): {result['per_minute']:.1f} cuts/min "
                   f"({result['seconds']:.1f} s, CPU busy {result['cpu_busy']:.0%}, ours {result['cores_ours']:.2f} cores, "
                   f"load {result['load'][0][0]:.2f} → {result['load'][1][0]:.2f})", flush=True)
-    block = report(args, runs, probe, load_start, time.monotonic() - began)
-    print(block)
-    if args.results:
-        reporting.write_block(Path(args.results), section=SECTION, key="workers", intro=INTRO, block=block)
+    common.write_results(args, section=SECTION, key="workers", intro=INTRO,
+                         text=report(args, runs, probe, load_start, time.monotonic() - began))
 
 
 def report(args, runs, probe, load_start, total_s) -> str:
@@ -258,7 +220,7 @@ def report(args, runs, probe, load_start, total_s) -> str:
     rate = {c: statistics.median(r["per_minute"] for r in runs if r["workers"] == c) for c in counts}
     base = rate[counts[0]] / counts[0]
     ffmpeg_version = subprocess.run(["ffmpeg", "-version"], capture_output=True, text=True).stdout.split("\n")[0]
-    info = reporting.machine(f"PostgreSQL {connection.pg_version // 10000}", ffmpeg_version.split(" Copyright")[0],
+    info = common.machine(f"PostgreSQL {connection.pg_version // 10000}", ffmpeg_version.split(" Copyright")[0],
                              load_start=load_start)
     lines = [
         info + f" Whole run {total_s:.0f} s. The machine is shared with other sessions (see the load average): "

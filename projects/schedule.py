@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
 from projects.models import Holiday, VideoProject
 from projects.models.workflow import OPEN_STATES, STAGE_ORDER  # noqa: F401  (STAGE_ORDER: read from here too)
@@ -16,6 +17,8 @@ from projects.models.workflow import OPEN_STATES, STAGE_ORDER  # noqa: F401  (ST
 ONE_DAY = dt.timedelta(days=1)
 
 DONE, GREEN, YELLOW, RED = "done", "green", "yellow", "red"
+# The colours in the reader's words: the project tables' tag, the report's timeline and its table.
+WORDS = {RED: gettext_lazy("late"), YELLOW: gettext_lazy("at risk"), GREEN: gettext_lazy("on track"), DONE: gettext_lazy("done")}
 
 
 class WorkCalendar:

@@ -24,7 +24,6 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from projects import schedule
-from reports.report import status_words
 from reviews.models import Verdict
 from screenings.charts import cumulative_lines, nice_ceiling
 
@@ -155,7 +154,7 @@ def timeline(projects, *, today: dt.date, calendar, chart_id: str, title: str) -
             seen.add(status)
             tip = _("%(project)s · %(stage)s: %(start)s – %(due)s (%(status)s)") % {
                 "project": project.title, "stage": m.get_stage_display(), "start": m.starts_on.isoformat(),
-                "due": m.due_on.isoformat(), "status": status_words()[status]}
+                "due": m.due_on.isoformat(), "status": schedule.WORDS[status]}
             bars.append(format_html(
                 '<rect data-series="{s}" x="{x}" y="{y}" width="{w}" height="{h}" fill="{c}" stroke="#fff"><title>{tip}</title></rect>',
                 s=status, x=x(m.starts_on), y=y, w=max(round(x(m.due_on) - x(m.starts_on), 1), 2), h=BAR_HEIGHT,
@@ -175,7 +174,7 @@ def timeline(projects, *, today: dt.date, calendar, chart_id: str, title: str) -
                       '<text x="{x}" y="{ty}" text-anchor="middle" fill="#1d3f6e">{label}</text></g>',
                       x=x(today), y1=TOP - 14, y2=height - BOTTOM + 4, ty=TOP - 18, label=_("today"))
     order = [s for s in (schedule.DONE, schedule.GREEN, schedule.YELLOW, schedule.RED) if s in seen]
-    legend = _legend([(s, status_words()[s], TRAFFIC[s]) for s in order], y=14)
+    legend = _legend([(s, schedule.WORDS[s], TRAFFIC[s]) for s in order], y=14)
     return _svg(chart_id, title, height + 10, mark_safe(legend + ticks + "".join(marks) + now), len(order))
 
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from projects.models import Genre, Origin, State, TopicCall, Track, Unit
 from projects.models.catalog import Stage
-from projects.schedule import DONE, GREEN, RED, YELLOW, WorkCalendar, status_of
+from projects.schedule import WORDS, WorkCalendar, status_of
 from reports import selectors
 from reports.selectors import Scope
 from reviews.models import Group, Verdict
@@ -155,20 +155,14 @@ def _schedule(scope, links, today):
     return Section("schedule", _("Schedule"), [stages, stall_table, cancelled]), result
 
 
-def status_words() -> dict:
-    """A milestone's traffic light in words (the reader's language), for the timeline and its table."""
-    return {DONE: _("done"), GREEN: _("on track"), YELLOW: _("at risk"), RED: _("late")}
-
-
 def timeline_table(projects, today, calendar):
     """The timeline chart's figures: each project's milestones, due day and traffic light."""
-    words = status_words()
     rows = []
     for p in projects:
         values = {}
         for m in p.milestones.all():
             status = status_of(due_on=m.due_on, done_on=m.done_on, warn_days=m.warn_days, today=today, calendar=calendar)
-            values[m.stage] = f"{m.due_on.isoformat()} {words[status]}"
+            values[m.stage] = f"{m.due_on.isoformat()} {WORDS[status]}"
         rows.append(Row(str(p.pk), p.title, values, {stage: reverse("project-detail", args=[p.pk]) for stage in values}))
     return Table("timeline", _("Schedule of the open projects (the most pressing first)"),
                  [(stage, str(label)) for stage, label in Stage.choices], rows)

@@ -1,5 +1,5 @@
-"""The colour of a milestone or a project (三色预警) as the reader sees it: one home for its words
-and classes, for every table that shows one.
+"""The colour of a milestone or a project (三色预警) as the reader sees it: its words
+(``schedule.WORDS``) and classes, for every table that shows one.
 
 A simple tag rather than an included template: the project tables show one per row, and an
 ``{% include %}`` costs a context push and a template render each (~60 µs, a tenth of a 50-row page).
@@ -8,14 +8,12 @@ A simple tag rather than an included template: the project tables show one per r
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext_lazy as _
 
-from projects import schedule
+from projects.schedule import WORDS
 
 register = template.Library()
 
 NOTHING = mark_safe('<span class="muted">—</span>')
-WORDS = {schedule.RED: _("late"), schedule.YELLOW: _("at risk"), schedule.GREEN: _("on track"), schedule.DONE: _("done")}
 
 
 @register.simple_tag

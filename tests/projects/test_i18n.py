@@ -5,7 +5,6 @@ from pathlib import Path
 import ast
 
 import django
-import pytest
 from django.urls import reverse
 
 PO = Path(__file__).resolve().parents[2] / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
@@ -124,7 +123,6 @@ def test_untranslated_is_found_where_it_is():
     assert untranslated("<p>工作台</p><p>CSV</p><p>producer_a</p>", patterns) == []
 
 
-@pytest.mark.walk
 def test_no_page_of_the_main_walk_shows_an_untranslated_msgid_in_chinese(client, storage_dir, reference_data, settings):
     from django.contrib.auth.models import User
 

@@ -85,11 +85,12 @@ def _table_rows(projects, today, calendar):
 
 DASHBOARD_ROWS = 20
 # Sections other apps add to the dashboard from their AppConfig (the reports app: the schedule
-# as a timeline), each a callable (request, visible projects) -> HTML or "", so that projects
-# imports none of them (dependencies point one way).
+# as a timeline), each a callable (request, visible projects, *, today, calendar) -> HTML or "", so
+# that projects imports none of them (dependencies point one way).
 DASHBOARD_PANELS: list = []
 # The same for the project page's schedule (the reports app: its milestones as a timeline), each a
-# callable (request, project) -> HTML or "".
+# callable (request, project, milestones in date order, *, today, calendar) -> HTML or "": the page
+# has read them already.
 PROJECT_SCHEDULE_PANELS: list = []
 
 
@@ -110,7 +111,7 @@ def dashboard(request):
             "sections": todo.sections_for(request.user, today=today, calendar=calendar),
             "open_calls": calls,
             "today": today,
-            "panels": [html for panel in DASHBOARD_PANELS if (html := panel(request, visible))],
+            "panels": [html for panel in DASHBOARD_PANELS if (html := panel(request, visible, today=today, calendar=calendar))],
         },
     )
 
@@ -168,7 +169,8 @@ def _detail_context(request, project, **extra):
         }.get(actions.edit_kind),
         "uploads_cut": actions.edit_kind == Deliverable.Kind.CUT,
         "reason_form": ReasonForm(),
-        "schedule_panels": [html for panel in PROJECT_SCHEDULE_PANELS if (html := panel(request, project))],
+        "schedule_panels": [html for panel in PROJECT_SCHEDULE_PANELS
+                            if (html := panel(request, project, milestones, today=today, calendar=calendar))],
     }
     context.update(extra)
     return context

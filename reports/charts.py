@@ -129,12 +129,11 @@ def box_plots(rows, *, chart_id: str, title: str, low: float, high: float) -> Sa
     return _svg(chart_id, title, height, mark_safe(ticks + "".join(boxes)), 1)
 
 
-def timeline(projects, *, today: dt.date, calendar, chart_id: str, title: str) -> SafeString:
+def timeline(rows, *, today: dt.date, calendar, chart_id: str, title: str) -> SafeString:
     """A Gantt-like schedule: a row per project, a bar per milestone from its start to its due
     day, coloured by its traffic light (done grey, then green / yellow / red as
-    ``projects.schedule.status_of`` says), and a line at today. ``projects`` carry their
-    milestones (prefetched)."""
-    rows = [(p, list(p.milestones.all())) for p in projects]
+    ``projects.schedule.status_of`` says), and a line at today. ``rows`` are (project, its
+    milestones in date order)."""
     rows = [(p, ms) for p, ms in rows if ms]
     days = [d for _p, ms in rows for m in ms for d in (m.starts_on, m.due_on)] + [today]
     first, last = min(days), max(days)
@@ -178,15 +177,20 @@ def timeline(projects, *, today: dt.date, calendar, chart_id: str, title: str) -
     return _svg(chart_id, title, height + 10, mark_safe(legend + ticks + "".join(marks) + now), len(order))
 
 
+def _with_milestones(projects):
+    """``reports.selectors.timeline``'s projects as ``timeline``'s rows (milestones prefetched)."""
+    return [(p, list(p.milestones.all())) for p in projects]
+
+
 def dashboard_timeline(projects, *, today, calendar) -> SafeString:
     """The dashboard's timeline of the reader's open projects (``reports.selectors.timeline``)."""
-    return timeline(projects, today=today, calendar=calendar, chart_id="chart-dashboard-timeline",
-                    title=_("Schedule of the open projects")) if projects else ""
+    return timeline(_with_milestones(projects), today=today, calendar=calendar,
+                    chart_id="chart-dashboard-timeline", title=_("Schedule of the open projects")) if projects else ""
 
 
-def project_timeline(project, *, today, calendar) -> SafeString:
-    """One project's milestones as a timeline (``reports.selectors.timeline``), for its page."""
-    return timeline([project], today=today, calendar=calendar, chart_id="chart-project-timeline",
+def project_timeline(project, milestones, *, today, calendar) -> SafeString:
+    """One project's milestones as a timeline, for its page."""
+    return timeline([(project, milestones)], today=today, calendar=calendar, chart_id="chart-project-timeline",
                     title=_("Schedule as a timeline"))
 
 
@@ -232,8 +236,8 @@ def report_charts(report) -> dict[str, SafeString]:
     if audiences and audiences["totals"].by_month:
         charts["audiences.by_month"] = cumulative_lines(audiences["totals"].by_month, chart_id="chart-audiences-by_month",
                                                         title=_("Cumulative audience by month"))
-    timeline_rows = report.extra.get("timeline")
-    if timeline_rows:
-        charts["schedule.timeline"] = timeline(timeline_rows, today=report.today, calendar=report.extra["calendar"],
+    timeline_projects = report.extra.get("timeline")
+    if timeline_projects:
+        charts["schedule.timeline"] = timeline(_with_milestones(timeline_projects), today=report.today, calendar=report.extra["calendar"],
                                                chart_id="chart-schedule-timeline", title=_("Schedule of the open projects"))
     return charts

@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from projects.models import TopicCall
+from projects.models.workflow import OPEN_STATES
 from reports import access, charts, exports, selectors
-from projects.schedule import WorkCalendar
 from reports.report import annual_report, timeline_table
 from studio import roles
 from studio.errors import Invalid
@@ -33,10 +33,9 @@ def office_name() -> str:
 DASHBOARD_TIMELINE_ROWS = 12
 
 
-def dashboard_panel(request, visible) -> str:
+def dashboard_panel(request, visible, *, today, calendar) -> str:
     """The dashboard's timeline: the reader's open projects, the most pressing first, each
     milestone coloured by its traffic light; and the way to the annual report for its readers."""
-    today, calendar = timezone.localdate(), WorkCalendar.load()
     projects = selectors.timeline(visible, limit=DASHBOARD_TIMELINE_ROWS)
     reads_report = roles.is_office(request.user) or roles.is_organiser(request.user)
     if not projects and not reads_report:
@@ -47,15 +46,15 @@ def dashboard_panel(request, visible) -> str:
     }, request=request)
 
 
-def project_schedule_panel(request, project) -> str:
-    """The project page's schedule as a timeline: its milestones against today, coloured by their
-    traffic lights, above the page's own table of them. An open project with a schedule only (a
-    closed one has no traffic light); the page has checked who may see the project."""
-    projects = selectors.timeline(type(project).objects.filter(pk=project.pk), limit=1)
-    if not projects:
+def project_schedule_panel(request, project, milestones, *, today, calendar) -> str:
+    """The project page's schedule as a timeline: its milestones (the page's, read once) against
+    today, coloured by their traffic lights, above the page's own table of them. An open project
+    with a schedule only, as ``selectors.timeline`` chooses (a closed one has no traffic light); the
+    page has checked who may see the project."""
+    if project.state not in OPEN_STATES or not milestones:
         return ""
     return format_html('<figure class="chart" id="project-timeline" style="max-width:760px;margin:0">{}</figure>',
-                       charts.project_timeline(projects[0], today=timezone.localdate(), calendar=WorkCalendar.load()))
+                       charts.project_timeline(project, milestones, today=today, calendar=calendar))
 
 
 @require_GET

@@ -235,3 +235,20 @@ def test_cells_cover_every_table(world):
     report = annual_report(Scope(2024))
     assert {(s, t) for s, t, *_ in cells(report)} >= {("films", "genre"), ("schedule", "stages"), ("panels", "criteria"),
                                                       ("audiences", "by_month"), ("homogeneity", "topics"), ("summary", "figures")}
+
+
+def test_the_project_page_draws_its_own_milestones_as_a_timeline_reading_them_once(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from projects.models import Milestone
+
+    client = signed_in(world.office)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("project-detail", args=[world.p["P2"].pk])).content.decode()
+    chart = page[page.index('id="project-timeline"'):page.index("</figure>", page.index('id="project-timeline"'))]
+    assert chart.count("<rect data-series=") == 4  # P2's four milestones, one bar each
+    milestone_table = Milestone._meta.db_table
+    assert len([q for q in queries.captured_queries if f'FROM "{milestone_table}"' in q["sql"]]) == 1
+    cancelled = client.get(reverse("project-detail", args=[world.p["P3"].pk])).content.decode()
+    assert 'id="project-timeline"' not in cancelled  # a closed project has no traffic light, so no timeline

@@ -127,12 +127,17 @@ def refresh_next(project) -> None:
     type(project).objects.filter(pk=project.pk).update(next_due=project.next_due, next_warn=project.next_warn)
 
 
+def late(projects, *, today: dt.date):
+    """Open projects whose next milestone is past due (red): the one colour that needs no calendar."""
+    return projects.filter(state__in=OPEN_STATES, next_due__lt=today)
+
+
 def filter_status(projects, status: str, *, today: dt.date, calendar: WorkCalendar):
     """Open projects whose colour is ``status``, as an indexed filter on ``next_due``, so the
     office's late and at-risk lists cost the same at 100 or 100,000 projects."""
-    projects = projects.filter(state__in=OPEN_STATES, next_due__isnull=False)
     if status == RED:
-        return projects.filter(next_due__lt=today)
+        return late(projects, today=today)
+    projects = projects.filter(state__in=OPEN_STATES, next_due__isnull=False)
     yellow = Q(pk__in=[])
     for warn in pending_warn_days():
         yellow |= Q(next_warn=warn, next_due__lt=calendar.first_day_with_more_slack(today, warn))

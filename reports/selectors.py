@@ -28,6 +28,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from projects import schedule
 from projects.models import ProjectTransition, State, Topic, VideoProject
 from projects.models.catalog import Stage
 from projects.models.schedule import Milestone
@@ -112,17 +113,15 @@ def on_time(scope: Scope, today: dt.date | None = None) -> dict:
     Two queries: counts grouped by stage in SQL, then only the late milestones' dates."""
     today = today or timezone.localdate()
     milestones = Milestone.objects.filter(project__in=scope.projects().exclude(state__in=OFF_SCHEDULE)).order_by()
-    late_q = Q(done_on__isnull=False, done_on__gt=F("due_on")) | Q(done_on__isnull=True, due_on__lt=today)
     counts = milestones.values_list("stage").annotate(
         planned=Count("pk"),
-        done=Count("pk", filter=Q(done_on__isnull=False)),
-        met=Count("pk", filter=Q(done_on__isnull=False, done_on__lte=F("due_on"))),
-        overdue=Count("pk", filter=Q(done_on__isnull=True, due_on__lt=today)),
+        **{outcome: Count("pk", filter=_milestone_q(outcome, today)) for outcome in ("done", "met", "overdue")},
     )
     stages = {}
     for stage, planned, done, met, overdue in counts:
         stages[stage] = {"planned": planned, "done": done, "met": met, "late": done - met, "overdue": overdue, "days_late": []}
-    for stage, due_on, done_on in milestones.filter(late_q).values_list("stage", "due_on", "done_on"):
+    late = _milestone_q("late", today) | _milestone_q("overdue", today)
+    for stage, due_on, done_on in milestones.filter(late).values_list("stage", "due_on", "done_on"):
         stages[stage]["days_late"].append(((done_on or today) - due_on).days)
     out, every_late = {}, [d for s in stages.values() for d in s["days_late"]]
     for stage in Stage.values:
@@ -341,7 +340,7 @@ FLAG_OUTCOMES = ("flagged", "approved", "approved_with_reason", "waiting", "reje
 
 
 def _milestone_q(outcome: str, today: dt.date) -> Q:
-    """The same conditions as :func:`on_time` counts by."""
+    """A milestone's outcome as :func:`on_time` counts it and a figure's list of projects filters by."""
     return {
         "planned": Q(),
         "done": Q(done_on__isnull=False),
@@ -376,7 +375,7 @@ def projects_behind(scope: Scope, params, today: dt.date | None = None):
         milestones = Milestone.objects.filter(_milestone_q(outcome, today), project=OuterRef("pk"), stage=stage)
         projects = projects.exclude(state__in=OFF_SCHEDULE).filter(Exists(milestones))
     if choice("late", ("1",)):
-        projects = projects.filter(state__in=OPEN_STATES, next_due__lt=today)
+        projects = schedule.late(projects, today=today)
     if source := choice("cancelled_from", State.values):
         projects = projects.filter(Exists(ProjectTransition.objects.filter(project=OuterRef("pk"), name="cancel", source=source)))
     if verdict := choice("verdict", ("pass", "revise", "reject")):

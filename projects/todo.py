@@ -11,7 +11,7 @@ imports none of them. Every section filters and cuts in SQL: the page costs the 
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -125,11 +125,15 @@ def returned_to_me(user, *, today, calendar):
     if not roles.is_producer(user):
         return None
     latest = Deliverable.objects.filter(project=OuterRef("project"), kind=OuterRef("kind"), version__gt=OuterRef("version"))
-    rows = (Deliverable.objects.filter(project__in=_own_open_projects(user), status=Deliverable.Status.RETURNED)
+    written_now = Q(pk__in=[])  # the kind the project's current stage writes
+    for state, kind in KIND_WRITTEN_IN.items():
+        written_now |= Q(project__state=state, kind=kind)
+    rows = (Deliverable.objects.filter(written_now, project__in=_own_open_projects(user), status=Deliverable.Status.RETURNED)
             .exclude(Exists(latest)).select_related("project__topic").order_by("-pk"))
-    rows = [d for d in rows[:200] if KIND_WRITTEN_IN.get(d.project.state) == d.kind]
-    reviews = {r.deliverable_id: r for r in StageReview.objects.filter(deliverable__in=[d.pk for d in rows[:ROWS]])
-               .prefetch_related("items__item").order_by("deliverable_id", "-created_at", "-pk")}
+    total, rows = rows.count(), list(rows[:ROWS])
+    # A version is reviewed once (the review claims it from "submitted").
+    reviews = {r.deliverable_id: r for r in StageReview.objects.filter(deliverable__in=[d.pk for d in rows])
+               .prefetch_related("items__item")}
 
     def item(d):
         review = reviews.get(d.pk)
@@ -139,7 +143,7 @@ def returned_to_me(user, *, today, calendar):
                     detail=review.comment if review else "", when=review.created_at if review else None, tone="red",
                     notes=notes)
 
-    return Section("returned", str(_("Returned to you with comments")), len(rows), [item(d) for d in rows[:ROWS]])
+    return Section("returned", str(_("Returned to you with comments")), total, [item(d) for d in rows])
 
 
 def due_next(user, *, today, calendar):

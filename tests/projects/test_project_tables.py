@@ -78,3 +78,23 @@ def test_a_row_shows_the_next_open_milestone_and_its_colour(client, office, make
         assert f'<span class="rag {colour}">' in row
         assert f'<span class="state">{state}</span>' in row and f"<td>{genre}</td>" in row and f"<td>{track}</td>" in row
         assert project.topic.title in row and project.unit.name in row
+
+
+def test_the_producer_sees_each_returned_version_once_with_the_reviewers_notes(client, office, producer_a, make_project):
+    from projects import services
+    from projects.models import ChecklistItem
+
+    results = {i.pk: (i.code != "narration", "过长" if i.code == "narration" else "")
+               for i in ChecklistItem.objects.filter(stage="script", active=True)}
+    returned = []
+    for i in range(12):  # more than the section shows: the count says how many there are
+        project = make_project(State.SCRIPT, title=f"退回{i}")
+        submit_version(project, producer_a, "script")
+        services.stage_review_record(project=project, user=office, decision="return", results=results, comment=f"请压缩解说词{i}。")
+        returned.append(project)
+    submit_version(returned[0], producer_a, "script")  # revised: v2 is with the office now, v1 is no longer to do
+    client.force_login(producer_a)
+    page = client.get(reverse("dashboard")).content.decode()
+    assert re.search(r'<h2 id="returned">[^<]*\(11\)</h2>', page)
+    assert section_items(page, "returned", tone=" red") == 10
+    assert "请压缩解说词11。" in page and "请压缩解说词0。" not in page and "过长" in page

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from media.models import Cut, WaiverRequest
 from projects import access
 from projects.models import Deliverable, State
-from projects.todo import Item, section
+from projects.todo import Item, own_open_projects, section
 from studio import roles, words
 
 
@@ -35,7 +35,7 @@ def cuts_to_act_on(user, *, today, calendar):
     newer = Deliverable.objects.filter(project=OuterRef("deliverable__project"), kind="cut",
                                        version__gt=OuterRef("deliverable__version"))
     pending = WaiverRequest.objects.filter(cut=OuterRef("pk"), status=WaiverRequest.Status.OPEN)
-    own = access.projects_visible_to(user).filter(unit_id__in=roles.unit_ids_of(user), state=State.PRODUCTION)
+    own = own_open_projects(user).filter(state=State.PRODUCTION)
     stuck = Q(status=Cut.Status.FAILED) | Q(status=Cut.Status.READY, qc_passed=False, qc_waiver_reason="")
     rows = (Cut.objects.filter(stuck, deliverable__project__in=own, deliverable__status=Deliverable.Status.DRAFT)
             .exclude(Exists(newer)).exclude(Exists(pending)))

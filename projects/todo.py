@@ -116,7 +116,8 @@ def projects_at_risk(user, *, today, calendar):
 # --- the producer ----------------------------------------------------------------------------
 
 
-def _own_open_projects(user):
+def own_open_projects(user):
+    """The open projects of the producer's own units (the producer's sections, here and in media)."""
     return access.projects_visible_to(user).filter(unit_id__in=roles.unit_ids_of(user), state__in=OPEN_STATES)
 
 
@@ -128,7 +129,7 @@ def returned_to_me(user, *, today, calendar):
     written_now = Q(pk__in=[])  # the kind the project's current stage writes
     for state, kind in KIND_WRITTEN_IN.items():
         written_now |= Q(project__state=state, kind=kind)
-    rows = (Deliverable.objects.filter(written_now, project__in=_own_open_projects(user), status=Deliverable.Status.RETURNED)
+    rows = (Deliverable.objects.filter(written_now, project__in=own_open_projects(user), status=Deliverable.Status.RETURNED)
             .exclude(Exists(latest)).select_related("project__topic").order_by("-pk"))
     total, rows = rows.count(), list(rows[:ROWS])
     # A version is reviewed once (the review claims it from "submitted").
@@ -149,7 +150,7 @@ def returned_to_me(user, *, today, calendar):
 def due_next(user, *, today, calendar):
     if not roles.is_producer(user):
         return None
-    rows = _own_open_projects(user).filter(next_due__isnull=False).select_related("topic").order_by("next_due", "pk")
+    rows = own_open_projects(user).filter(next_due__isnull=False).select_related("topic").order_by("next_due", "pk")
     return section("due", _("Due next"), rows, lambda p: Item(
         p.topic.title, _project_url(p, "#actions"), str(_("Open the project")),
         detail=p.get_state_display(), when=p.next_due,

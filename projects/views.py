@@ -83,7 +83,6 @@ def _table_rows(projects, today, calendar):
     return rows
 
 
-DASHBOARD_ROWS = 20
 # Sections other apps add to the dashboard from their AppConfig (the reports app: the schedule
 # as a timeline), each a callable (request, visible projects, *, today, calendar) -> HTML or "", so
 # that projects imports none of them (dependencies point one way).

@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from reviews import access, board, rules, services, timecode
 from reviews.models import Group, Verdict
-from studio import limits
+from studio import limits, words
 
 
 class CriterionSerializer(serializers.Serializer):
@@ -105,7 +105,7 @@ class CommentSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
     def get_author(self, obj) -> str:
-        return obj.author.get_full_name() or obj.author.username
+        return words.person(obj.author)
 
 
 class CommentWriteSerializer(serializers.Serializer):
@@ -175,7 +175,7 @@ class ScorecardSerializer(serializers.Serializer):
 
 def _card_data(card, criteria, totals):
     rows = [{"criterion": s.criterion_id, "value": s.value, "passed": s.passed} for s in card.scores.all()]
-    return {"member": card.member.user.get_full_name() or card.member.user.username, "group": card.member.group,
+    return {"member": words.person(card.member.user), "group": card.member.group,
             "submitted": card.submitted, "total": totals.get(card.member.user_id) if card.submitted else None,
             "scores": rows, "remark": card.remark}
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from reviews import timecode
 from reviews.models import Comment
+from studio import words
 
 
 def _score_rows(board):
@@ -21,7 +22,7 @@ def _score_rows(board):
                 c = criteria[key]
                 shown = (_("pass") if value else _("fail")) if c.is_veto else value
                 yield [row.entry.position, row.entry.project.title, f"v{row.entry.cut.deliverable.version}",
-                       ms.member.user.get_full_name() or ms.member.user.username, ms.member.get_group_display(),
+                       words.person(ms.member.user), ms.member.get_group_display(),
                        c.label, shown, round(ms.total, 2) if ms.total is not None else ""]
 
 
@@ -32,7 +33,7 @@ def _comment_rows(board):
         entry = entries[c.entry_id]
         fps = timecode.fps_of(entry.cut)
         yield [entry.position, entry.project.title, f"v{entry.cut.deliverable.version}",
-               c.author.get_full_name() or c.author.username,
+               words.person(c.author),
                timecode.to_timecode(c.frame, fps) if c.frame is not None else "",
                timecode.to_timecode(c.end_frame, fps) if c.end_frame is not None else "",
                c.body, _("reply") if c.parent_id else _("comment"), _("yes") if c.resolved else _("no"),

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
 from projects.models.i18n import BilingualName
+from studio import words
 
 
 class Group(models.TextChoices):
@@ -114,7 +115,7 @@ class Member(models.Model):
         verbose_name_plural = _("panel members")
 
     def __str__(self) -> str:
-        return f"{self.user.get_full_name() or self.user.username} ({self.get_group_display()})"
+        return f"{words.person(self.user)} ({self.get_group_display()})"
 
 
 class Phase(models.TextChoices):

@@ -36,7 +36,7 @@ from reviews.models import (
     Verdict,
     Visibility,
 )
-from studio import limits, roles
+from studio import limits, roles, words
 from studio.errors import Conflict, Forbidden, Invalid
 
 MAX_QUEUE = 200
@@ -74,12 +74,12 @@ def member_add(*, panel: Panel, user, member_user, group: str) -> Member:
     if group not in Group.values:
         raise Invalid(_("Choose the member's group: expert, leader or grassroots representative."))
     if roles.PANELIST not in roles.roles_of(member_user):
-        raise Invalid(_("%(name)s is not a panelist: give the account the panelist role first.") % {"name": _name(member_user)})
+        raise Invalid(_("%(name)s is not a panelist: give the account the panelist role first.") % {"name": words.person(member_user)})
     if panel.sessions.exclude(phase=Phase.OPEN).exists():
         raise Conflict(_("This panel is scoring or has scored: form a new panel for new members."))
     member, created = Member.objects.get_or_create(panel=panel, user=member_user, defaults={"group": group})
     if not created:
-        raise Conflict(_("%(name)s already sits on this panel.") % {"name": _name(member_user)})
+        raise Conflict(_("%(name)s already sits on this panel.") % {"name": words.person(member_user)})
     for session in panel.sessions.filter(phase=Phase.OPEN):
         notify.notify([member_user], "assigned", {"session": session.title}, reverse("panel-session", args=[session.pk]))
     return member
@@ -422,8 +422,6 @@ def _producers(project: VideoProject):
     return list(get_user_model().objects.filter(memberships__unit_id=project.unit_id, groups__name=roles.PRODUCER).distinct())
 
 
-def _name(user) -> str:
-    return user.get_full_name() or user.username
 
 
 # --- the rectification loop ------------------------------------------------------------------

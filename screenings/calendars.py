@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from screenings import rules
 from screenings.models import CalendarFeed, Event
-from studio import calendars, roles
+from studio import calendars, roles, words
 
 FEED_PAST_DAYS = 180
 
@@ -86,7 +86,7 @@ def feed_owner(token: str):
 
 def private_calendar(user, *, host: str, base_url: str):
     events = Event.objects.all() if roles.is_office(user) else Event.objects.filter(created_by=user)
-    cal = calendars.new_calendar(_("Reelwork screenings · %(name)s") % {"name": user.get_full_name() or user.username})
+    cal = calendars.new_calendar(_("Reelwork screenings · %(name)s") % {"name": words.person(user)})
     for event in _with_programme(_recent(events)):
         _add(cal, event, host=host, base_url=base_url)
     return cal

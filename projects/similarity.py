@@ -482,7 +482,14 @@ class Index:
         index's weights, and says why."""
         if limit <= 0 or not self._slots:
             return []
-        weight = self.weight
+        weights: dict[str, float] = {}  # this search's, each word's computed once
+
+        def weight(word: str) -> float:
+            w = weights.get(word)
+            if w is None:
+                w = weights[word] = self.weight(word)
+            return w
+
         q = {}  # field → {word: squared weight}, the fields that can be compared at all
         for name in FIELDS:
             words = query.field(name)

@@ -67,20 +67,41 @@ def index() -> similarity.Index:
         if _index is None or _index.vocabulary is not vocab:
             _index, _stamps, _topics_key = similarity.Index(vocab), {}, None
         if key != _topics_key:
-            current = dict(Topic.objects.values_list("pk", "created_at"))
-            for pk in [pk for pk, stamp in _stamps.items() if current.get(pk) != stamp]:
-                _index.remove(pk)
-                del _stamps[pk]
-            missing = [pk for pk in current if pk not in _stamps]
-            for start in range(0, len(missing), 2000):
-                chunk = missing[start:start + 2000]
-                for pk, title, logline, local, created in Topic.objects.filter(pk__in=chunk).values_list(
-                    "pk", "title", "logline", "local_elements", "created_at"
-                ):
-                    _index.add(pk, title, logline, local)
-                    _stamps[pk] = created
+            if not (_stamps and _add_pitched_since(count=key[0])):
+                _bring_up_to_date()
             _topics_key = key
         return _index
+
+
+_FIELDS = ("pk", "title", "logline", "local_elements", "created_at")
+
+
+def _add_pitched_since(*, count: int) -> bool:
+    """The usual change, new pitches, read as such: the rows from the highest id the index holds on
+    (that row too: SQLite gives a deleted last id to the next row). True when they account for all
+    ``count`` topics, i.e. nothing else was deleted; else nothing is changed."""
+    rows = Topic.objects.filter(pk__gte=max(_stamps)).values_list(*_FIELDS)
+    changed = [row for row in rows if _stamps.get(row[0]) != row[-1]]
+    if len(_stamps) + sum(1 for row in changed if row[0] not in _stamps) != count:
+        return False
+    for pk, title, logline, local, created in changed:
+        _index.add(pk, title, logline, local)  # in place of the row it replaces, if any
+        _stamps[pk] = created
+    return True
+
+
+def _bring_up_to_date() -> None:
+    """Every topic id compared with the index's: the removed ones removed, the missing ones added."""
+    current = dict(Topic.objects.values_list("pk", "created_at"))
+    for pk in [pk for pk, stamp in _stamps.items() if current.get(pk) != stamp]:
+        _index.remove(pk)
+        del _stamps[pk]
+    missing = [pk for pk in current if pk not in _stamps]
+    for start in range(0, len(missing), 2000):
+        chunk = missing[start:start + 2000]
+        for pk, title, logline, local, created in Topic.objects.filter(pk__in=chunk).values_list(*_FIELDS):
+            _index.add(pk, title, logline, local)
+            _stamps[pk] = created
 
 
 @dataclass(frozen=True)

@@ -69,6 +69,11 @@ PLACES = ["", "", "曙光社区", "西山区", "金马街道", "官渡古镇", "
 TAILS = ["", "", "的故事", "记", "：一个人的坚守", "三十年", "的新路子", "——来自基层的报告", "的日记", "的一天"]
 LOGLINES = ["{s}在{p}{d}{o}，{n}年来带动{k}户群众增收。", "讲述{s}{d}{o}的经历，展现基层党员的担当。",
             "{p}的{s}克服困难{d}{o}，让群众得到实惠。", "{s}扎根{p}，用{n}年时间{d}{o}。"]
+DATA_LABELS = {
+    "synthetic": "synthetic",
+    "varied": "varied synthetic (subjects, verbs, objects and places also drawn from 2,000 nouns, 800 verbs and "
+              "300 place names of jieba's dictionary)",
+}
 
 
 def parse_args():
@@ -76,6 +81,8 @@ def parse_args():
     ap.add_argument("--database-url", default="", help="default: SQLite file in a fresh temp dir")
     ap.add_argument("--topics", type=int, default=10000, help="earlier topics in the database")
     ap.add_argument("--pitches", type=int, default=12, help="pitches typed keystroke by keystroke")
+    ap.add_argument("--data", choices=("synthetic", "varied"), default="synthetic",
+                    help="synthetic: the field's short word lists (the reference set); varied: words from jieba's dictionary too")
     ap.add_argument("--today", default=TODAY, help="commit whose projects/similarity.py and homogeneity.py are today's")
     ap.add_argument("--before", default=BEFORE, help="commit whose projects/similarity.py is the bigram method")
     ap.add_argument("--bigram-every", type=int, default=10, help="time the bigram method on every N-th keystroke (0: never)")
@@ -88,6 +95,34 @@ def synthetic(rng, i):
     s, d, o, p = rng.choice(SUBJECTS), rng.choice(DEEDS), rng.choice(OBJECTS), rng.choice(PLACES)
     title = f"{p}{s}{d}{o}{rng.choice(TAILS)}"[:120]
     logline = rng.choice(LOGLINES).format(s=s, d=d, o=o, p=p or "村里", n=rng.randint(2, 40), k=rng.randint(5, 300))
+    local = " ".join(x for x in ["五华元素", p] if x)
+    return title, logline, local
+
+
+def varied_pools(rng):
+    """For ``--data varied``: nouns, verbs and place names jieba's dictionary knows (frequent, 2–3
+    characters), a sample of each; a call's vocabulary is far wider than the synthetic lists."""
+    import jieba
+
+    pools = {"n": [], "v": [], "ns": []}
+    for line in jieba.get_dict_file():
+        word, freq, tag = line.decode("utf-8").split()
+        if tag in pools and 2 <= len(word) <= 3 and int(freq) >= 500:
+            pools[tag].append(word)
+    return {tag: rng.sample(words, min(len(words), size)) for (tag, words), size in zip(pools.items(), (2000, 800, 300))}
+
+
+def varied(rng, pools):
+    """A topic of the varied set: the field's subjects half the time, else a noun; one or two verbs
+    and objects from the pools; a place from the pools or the district's list."""
+    n, v, places = pools["n"], pools["v"], pools["ns"]
+    s = rng.choice(SUBJECTS) if rng.random() < 0.5 else rng.choice(n)
+    d = rng.choice(v) + (rng.choice(v) if rng.random() < 0.3 else "")
+    o = rng.choice(n) + (rng.choice(n) if rng.random() < 0.5 else "")
+    p = rng.choice(PLACES) if rng.random() < 0.5 else rng.choice(places)
+    title = f"{p}{s}{d}{o}{rng.choice(TAILS)}"[:120]
+    logline = rng.choice(LOGLINES).format(s=s, d=d, o=o + rng.choice(n), p=p or "村里", n=rng.randint(2, 40),
+                                         k=rng.randint(5, 300))
     local = " ".join(x for x in ["五华元素", p] if x)
     return title, logline, local
 
@@ -194,10 +229,15 @@ def run(args):
     call_command("migrate", verbosity=0, interactive=False)
     world = seedbulk.make_world()
     rng = random.Random(20261203)
+    if args.data == "varied":
+        pools = varied_pools(random.Random(20261204))
+        make = lambda rng, i: varied(rng, pools)  # noqa: E731
+    else:
+        make = synthetic
     t0 = time.perf_counter()
     rows = []
     for i in range(args.topics):
-        title, logline, local = synthetic(rng, i)
+        title, logline, local = make(rng, i)
         unit = rng.choice(world.units)
         rows.append(Topic(call=world.call, unit=unit, title=title, logline=logline, local_elements=local,
                           genre=rng.choice(world.genres), proposed_track=world.tracks["project"],
@@ -257,7 +297,7 @@ def run(args):
         with Swapped(module):
             client.get(url, {"title": "老支书", "call": world.call.pk})
 
-    pitches = [synthetic(rng, -1) for _ in range(args.pitches)]
+    pitches = [make(rng, -1) for _ in range(args.pitches)]
     keystrokes = []
     for title, logline, local in pitches:
         keystrokes += [(title[:k], "") for k in range(1, len(title) + 1)]
@@ -334,11 +374,13 @@ def run(args):
         table.append(f"| {labels[key]} | {len(t)} | {ms(statistics.median(t))} | {ms(pct(t, 0.95))} | {ms(max(t))} | "
                      f"{pct(t, 0.95) / pct(times[against[key]], 0.95):.3f} | {found[key] / len(t):.2f} |")
     block = "\n".join([
-        "### " + ("PostgreSQL" if connection.vendor == "postgresql" else "SQLite"),
+        "### " + ("PostgreSQL" if connection.vendor == "postgresql" else "SQLite")
+        + (", varied topics (`--data varied`)" if args.data == "varied" else ""),
         "",
         reporting.machine(f"Django {django.get_version()}", f"{connection.vendor}", load_start=load_start),
         "",
-        f"Data: {args.topics:,} synthetic earlier topics (bulk rows in {seed_s:.1f} s); {len(keystrokes)} keystrokes "
+        f"Data: {args.topics:,} {DATA_LABELS[args.data]} earlier topics (bulk rows in {seed_s:.1f} s); "
+        f"{len(keystrokes)} keystrokes "
         f"= {args.pitches} pitches typed one character at a time (title, then the logline's first 30 characters "
         "in steps of two), each request timed in turn for the rows below (service rows against today's service, "
         "endpoint rows against today's endpoint).",
@@ -365,7 +407,7 @@ def run(args):
     if args.results:
         reporting.write_block(
             Path(args.results), section="## Homogeneity check: live check against 10,000 topics",
-            key=f"similarity:{connection.vendor}",
+            key=f"similarity:{connection.vendor}" + (":varied" if args.data == "varied" else ""),
             intro="Produced by `bench/similarity.py`; a re-run replaces the block of its database backend.",
             block=block,
         )

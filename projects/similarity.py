@@ -380,7 +380,7 @@ class Index:
         if key in self._slots:
             self.remove(key)
         topic = topic or Topic.of(self.vocabulary, title, logline, local_elements)
-        # One string per word however many topics have it (a tenth of the index's memory).
+        # One string per word however many topics have it.
         topic = Topic(*(tuple(sys.intern(w) for w in topic.field(name)) for name in FIELDS))
         slot = len(self._docs)
         self._docs.append((key, topic, title))

@@ -19,21 +19,28 @@ Bands: ``FLAG_THRESHOLD`` and above is flagged (approval needs a written reason)
 ``CLOSE_CALL_THRESHOLD`` up to the flag is a close call, shown and not blocking. How they were
 chosen is in the README (Homogeneity check).
 
-Speed. ``Index`` keeps the earlier topics' word sets with an inverted list per field; a query
-scores only the topics that share a word heavy enough to reach the close-call threshold (a bound,
-not a guess: a topic sharing only words whose weight is below that fraction of the query's norm
-cannot reach it), so one check against 10,000 topics reads a few hundred of them.
+Speed. ``Index`` keeps the earlier topics' words with a posting list per word and field. A query
+is scored against every topic at once with numpy (the dot products from the query words' postings,
+the norms from one pass over every topic's words, redone only after a topic was added or
+removed), and the few topics that estimate puts in the answer are scored again by
+``score_topics``, whose scores are the ones returned: the estimate only chooses, with a margin for
+its rounding, so it never changes a score or a band. One check against 10,000 topics takes a few
+milliseconds; the check after a new topic a few more (bench/similarity.py).
 """
 
 from __future__ import annotations
 
 import math
 import re
+import sys
 import threading
 import unicodedata
+from array import array
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
+
+import numpy as np
 
 # Chosen on the development pairs (tests/projects/homogeneity_pairs.py), checked on the held-out
 # ones; see the README. A flag only asks a person to write why the topic is different, a close
@@ -75,6 +82,10 @@ CHAR_MARK = "\x00"
 # weight: without it, two titles made only of theme words (新时代党员的初心坚守 / 新时代基层党员的
 # 奉献担当) would score as if their shared stock words were specific, cosine being blind to scale.
 NORM_PRIOR = 0.5
+
+# How far below the cut a numpy estimate may fall and still be scored again exactly (rounding in
+# numpy's sums is ~1e-15; see ``Index.search``).
+ESTIMATE_MARGIN = 1e-9
 
 _RUN = re.compile(r"[^\W_]+")  # letters and digits: punctuation and spaces separate words
 _YEARS = r"[0-9０-９一二三四五六七八九十两]{1,4}年"
@@ -330,77 +341,155 @@ def similarity(a: str, b: str, *, vocabulary: Vocabulary | None = None, logline_
 
 
 class Index:
-    """Earlier topics, searchable by a pitch. Not thread-safe for writes: callers lock."""
+    """Earlier topics, searchable by a pitch. Not thread-safe: callers lock (a search reads
+    arrays that a write replaces).
+
+    Each topic gets a slot (the order it was added); every distinct word an id. Kept per field: a
+    posting list per word (the slots that have it, ``array('i')``), every (slot, word) pair, and each
+    slot's count of story words; per word its document frequency. Nothing that depends on the
+    weights is kept between changes: a new topic changes ``damping`` of every common word and so
+    every norm, and recomputing them is one numpy pass over the pairs (a few milliseconds at
+    10,000 topics), done by the first search after a change. A search scores every topic with
+    numpy from the query words' postings, then scores the best few again with ``score_topics``:
+    the returned scores are that function's, numpy only chooses which topics to score.
+    """
 
     def __init__(self, vocabulary: Vocabulary):
         self.vocabulary = vocabulary
-        self._docs: dict[object, tuple[Topic, str]] = {}  # key → (words, title)
-        self._postings: dict[str, dict[str, set]] = {f: {} for f in FIELDS}
-        self._df: Counter = Counter()
-        self._weights: dict[str, float] | None = None
-        self._norms: dict[object, tuple] = {}
+        self._slots: dict[object, int] = {}  # key → slot of the topics present
+        self._docs: list[tuple[object, Topic, str] | None] = []  # slot → (key, words, title); None once removed
+        self._ids: dict[str, int] = {}
+        self._base: array = array("d")  # word id → vocabulary weight
+        self._df: array = array("l")  # word id → topics that have it
+        self._postings: dict[str, dict[int, array]] = {f: {} for f in FIELDS}
+        self._pairs: dict[str, tuple[array, array]] = {f: (array("i"), array("i")) for f in FIELDS}  # slots, ids
+        self._counts: dict[str, array] = {f: array("i") for f in FIELDS}  # slot → story words
+        self._titles: dict[tuple, list[int]] = {}  # the title's words → slots (a folded title seen twice)
+        self._arrays = None  # numpy views of the above with the norms, until the next change
 
     def __len__(self) -> int:
-        return len(self._docs)
+        return len(self._slots)
 
     def __contains__(self, key) -> bool:
-        return key in self._docs
+        return key in self._slots
 
     def keys(self):
-        return self._docs.keys()
+        return self._slots.keys()
 
     def add(self, key, title: str, logline: str = "", local_elements: str = "", topic: Topic | None = None) -> None:
-        if key in self._docs:
+        if key in self._slots:
             self.remove(key)
         topic = topic or Topic.of(self.vocabulary, title, logline, local_elements)
-        self._docs[key] = (topic, title)
+        # One string per word however many topics have it.
+        topic = Topic(*(tuple(sys.intern(w) for w in topic.field(name)) for name in FIELDS))
+        slot = len(self._docs)
+        self._docs.append((key, topic, title))
+        self._slots[key] = slot
         for name in FIELDS:
-            postings = self._postings[name]
-            for w in topic.field(name):
-                postings.setdefault(w, set()).add(key)
-        self._df.update(topic.all_words())
-        self._weights = None
+            words = topic.field(name)
+            postings, (slots, ids) = self._postings[name], self._pairs[name]
+            for w in words:
+                i = self._id(w)
+                postings.setdefault(i, array("i")).append(slot)
+                slots.append(slot)
+                ids.append(i)
+            self._counts[name].append(_story_count(words))
+        for w in topic.all_words():
+            self._df[self._ids[w]] += 1
+        self._titles.setdefault(topic.title, []).append(slot)
+        self._arrays = None
 
     def remove(self, key) -> None:
-        topic, _title = self._docs.pop(key)
-        for name in FIELDS:
-            for w in topic.field(name):
-                self._postings[name][w].discard(key)
-        self._df.subtract(topic.all_words())
-        self._weights = None
+        # The slot stays in the postings, marked gone (topics are hardly ever deleted).
+        slot = self._slots.pop(key)
+        _key, topic, _title = self._docs[slot]
+        self._docs[slot] = None
+        for w in topic.all_words():
+            self._df[self._ids[w]] -= 1
+        self._titles[topic.title].remove(slot)
+        self._arrays = None
+
+    def _id(self, word: str) -> int:
+        i = self._ids.get(word)
+        if i is None:
+            i = self._ids[word] = len(self._base)
+            self._base.append(self.vocabulary.base_weight(word))
+            self._df.append(0)
+        return i
 
     def weight(self, word: str) -> float:
-        self._refresh()
-        w = self._weights.get(word)
-        return w if w is not None else self.vocabulary.base_weight(word)
+        """The word's weight: its vocabulary weight, damped by how many of the topics have it."""
+        i = self._ids.get(word)
+        if i is None or self._df[i] <= 0:
+            return self.vocabulary.base_weight(word)
+        return self._base[i] * damping(self._df[i], len(self._slots))
 
-    def _refresh(self) -> None:
-        # Weights depend on every topic's words (document frequency), so a new topic changes them
-        # all: recomputed, with the norms, on the first search after a change.
-        if self._weights is not None:
-            return
-        n = len(self._docs)
-        base = self.vocabulary.base_weight
-        self._weights = weights = {w: base(w) * damping(df, n) for w, df in self._df.items() if df > 0}
-        # Per topic: each field's squared norm and word count, and its place in the order added.
-        self._norms = {
-            key: (
-                tuple(sum(weights[w] ** 2 for w in topic.field(name)) for name in FIELDS),
-                tuple(_story_count(topic.field(name)) for name in FIELDS),
-                seq,
-            )
-            for seq, (key, (topic, _title)) in enumerate(self._docs.items())
-        }
+    def _refresh(self):
+        if self._arrays is not None:
+            return self._arrays
+        n = len(self._slots)
+        df = np.array(self._df, dtype=np.float64)
+        share = (df + PRIOR_TOPICS * COMMON_SHARE) / (n + PRIOR_TOPICS)
+        damped = np.where(share <= COMMON_SHARE, 1.0,
+                          np.maximum(MIN_DAMPING, np.log(1 / share) / math.log(1 / COMMON_SHARE)))
+        squared = (np.array(self._base, dtype=np.float64) * damped) ** 2
+        size = len(self._docs)
+        norms, present = {}, {}
+        for name in FIELDS:
+            slots, ids = (np.array(a, dtype=np.intc) for a in self._pairs[name])
+            norms[name] = np.bincount(slots, weights=squared[ids], minlength=size) + NORM_PRIOR
+            present[name] = np.array(self._counts[name], dtype=np.intc) >= MIN_FIELD_WORDS[name]
+        alive = np.array([doc is not None for doc in self._docs], dtype=bool)
+        self._arrays = (norms, present, alive)
+        return self._arrays
+
+    def _estimate(self, q: dict[str, dict[str, float]], title_words: tuple):
+        """Every slot's score against the query's fields ``q`` (field → {word: squared weight}),
+        as numpy computes it: equal to ``score_topics`` up to rounding."""
+        norms, present, alive = self._refresh()
+        size = len(self._docs)
+        num, den, title = np.zeros(size), np.zeros(size), np.zeros(size)
+        for name, qw in q.items():
+            postings = self._postings[name]
+            lists, xs = [], []
+            for w, x in qw.items():
+                i = self._ids.get(w)
+                if i is not None and i in postings:
+                    lists.append(np.frombuffer(postings[i], dtype=np.intc))
+                    xs.append(x)
+            if lists:
+                slots = np.concatenate(lists)
+                dot = np.bincount(slots, weights=np.repeat(xs, [len(p) for p in lists]), minlength=size)
+                del lists
+            else:
+                dot = np.zeros(size)
+            cosine = dot / np.sqrt((sum(qw.values()) + NORM_PRIOR) * norms[name])
+            cosine[~present[name]] = 0.0
+            if name == "title":
+                cosine[self._titles.get(title_words, [])] = 1.0
+                title = cosine
+            num += FIELD_WEIGHTS[name] * cosine
+            den += FIELD_WEIGHTS[name] * present[name]
+        blended = np.divide(num, den, out=np.zeros(size), where=den > 0)
+        score = np.minimum(1.0, np.maximum(title, blended))
+        score[~alive] = -1.0
+        return score
 
     def search(self, query: Topic, *, limit: int = 5, threshold: float = CLOSE_CALL_THRESHOLD,
                exclude=()) -> list[Match]:
         """The earlier topics scoring ``>= threshold`` against ``query``, best first (ties: the
-        order they were added), at most ``limit``. Scores equal ``score_topics`` with this index's
-        weights; it is only called again for the matches returned, to say why."""
-        if limit <= 0:
+        order they were added), at most ``limit``; each score is ``score_topics`` with this
+        index's weights, and says why."""
+        if limit <= 0 or not self._slots:
             return []
-        self._refresh()
-        weight = self.weight
+        weights: dict[str, float] = {}  # this search's, each word's computed once
+
+        def weight(word: str) -> float:
+            w = weights.get(word)
+            if w is None:
+                w = weights[word] = self.weight(word)
+            return w
+
         q = {}  # field → {word: squared weight}, the fields that can be compared at all
         for name in FIELDS:
             words = query.field(name)
@@ -408,56 +497,23 @@ class Index:
                 q[name] = {w: weight(w) ** 2 for w in words}
         if not q:
             return []
-        candidates: set = set()
-        for name, qw in q.items():
-            norm2 = sum(qw.values()) + NORM_PRIOR
-            # Skip the postings of the lightest words while what they could add up to stays under
-            # the threshold: a topic sharing only those (dot d <= light2, its own squared norm
-            # >= d + NORM_PRIOR) has a cosine <= light2 / sqrt(norm2 * (light2 + NORM_PRIOR)).
-            # The heaviest word is always read: a topic with the very same title shares it.
-            ordered = sorted(qw.items(), key=lambda item: item[1])
-            light2, heavy = 0.0, [ordered[-1][0]]
-            t2 = threshold * threshold
-            for w, x in ordered[:-1]:
-                if threshold > 0 and len(heavy) == 1 and (light2 + x) ** 2 < t2 * norm2 * (light2 + x + NORM_PRIOR):
-                    light2 += x
-                else:
-                    heavy.append(w)
-            postings = self._postings[name]
-            for w in heavy:
-                candidates.update(postings.get(w, ()))
-        if threshold <= 0:
-            candidates = set(self._docs)
-        candidates.difference_update(exclude)
-        qnorm = {name: sum(qw.values()) + NORM_PRIOR for name, qw in q.items()}
+        estimate = self._estimate(q, query.title)
+        for key in exclude:
+            if key in self._slots:
+                estimate[self._slots[key]] = -1.0
+        # Scored again exactly: every topic the estimate puts at or above the limit-th best (or the
+        # threshold), with a margin for rounding, so that neither a score nor a tie is decided by it.
+        cut = threshold
+        if limit < len(estimate):
+            cut = max(cut, float(np.partition(estimate, -limit)[-limit]))
         found = []
-        for key in candidates:
-            topic, title = self._docs[key]
-            norms, counts, seq = self._norms[key]
-            cosines = {}
-            for i, name in enumerate(FIELDS):
-                qw = q.get(name)
-                if qw is None or counts[i] < MIN_FIELD_WORDS[name]:
-                    continue
-                words = topic.field(name)
-                if name == "title" and words == query.title:
-                    cosines[name] = 1.0
-                    continue
-                dot = 0.0
-                for w in words:
-                    x = qw.get(w)
-                    if x is not None:
-                        dot += x
-                cosines[name] = dot / math.sqrt(qnorm[name] * (norms[i] + NORM_PRIOR))
-            score = _combine(cosines)
+        for slot in np.flatnonzero(estimate >= cut - ESTIMATE_MARGIN).tolist():
+            key, topic, title = self._docs[slot]
+            score, shared = score_topics(query, topic, weight)
             if score >= threshold:
-                found.append((score, seq, key, title))
+                found.append((score, slot, key, title, shared))
         found.sort(key=lambda row: (-row[0], row[1]))
-        out = []
-        for score, _seq, key, title in found[:limit]:
-            _again, shared = score_topics(query, self._docs[key][0], weight)
-            out.append(Match(key, title, score, band_of(score), shared))
-        return out
+        return [Match(key, title, score, band_of(score), shared) for score, _slot, key, title, shared in found[:limit]]
 
 
 def closest(

@@ -79,10 +79,11 @@ class TopicSimilar(APIView):
             logline=params.get("logline", "")[: limits.LOGLINE],
             local_elements=params.get("local_elements", "")[: limits.LOCAL_ELEMENTS],
         )
-        topics = Topic.objects.select_related("unit", "call").in_bulk([m.key for m in matches])
+        shown = Topic.objects.filter(pk__in=[m.key for m in matches]).values_list("pk", "unit__name", "call__year")
+        topics = {pk: (unit, year) for pk, unit, year in shown}
         return Response(
             [{"topic": m.key, "title": m.text, "score": round(m.score, 2), "likeness": words.likeness(m.score),
-              "band": m.band, "unit": topics[m.key].unit.name, "year": topics[m.key].call.year,
+              "band": m.band, "unit": topics[m.key][0], "year": topics[m.key][1],
               "shared": homogeneity.story_words(m.shared),
               "marked": homogeneity.marked(m.text, m.shared)} for m in matches if m.key in topics]
         )

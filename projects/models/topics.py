@@ -52,6 +52,8 @@ class Topic(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        # The homogeneity check asks for the last pitch time on every keystroke (projects.homogeneity).
+        indexes = [models.Index(fields=["created_at"], name="topic_created_at_idx")]
         verbose_name = _("topic")
         verbose_name_plural = _("topics")
 

@@ -113,3 +113,25 @@ def test_the_recheck_of_a_call_that_does_not_exist_says_so(db):
 
     with pytest.raises(CommandError, match="No topic call 424242"):
         call_command("recheck_homogeneity", "424242")
+
+
+def test_the_live_check_follows_topics_pitched_and_deleted_since_the_last_check(producer_a, unit_a, call, genre):
+    def found(title):
+        return [m.key for m in services.topic_similar(title=title)]
+
+    query = "党建地图：党群活动一键预约"
+    kept = pitch(producer_a, call, unit_a, genre, "“党建地图”让党群活动触手可及")
+    assert found(query) == [kept.pk]
+    later = pitch(producer_a, call, unit_a, genre, query)
+    assert found(query) == [later.pk, kept.pk]
+    # The last one deleted (its id is the highest the index holds), another pitched after it.
+    later.project.delete()
+    later.delete()
+    other = pitch(producer_a, call, unit_a, genre, "老支书带领村民发展高原特色花卉产业")
+    assert found(query) == [kept.pk]
+    assert found("老支书带领村民发展高原特色花卉产业") == [other.pk]
+    # An earlier one deleted.
+    kept.project.delete()
+    kept.delete()
+    assert found(query) == []
+    assert found("老支书带领村民发展高原特色花卉产业") == [other.pk]

@@ -183,8 +183,11 @@ def cut_waive_qc(*, cut: Cut, user, reason: str) -> Cut:
     return cut
 
 
-def cut_progress(*, cut_id: int, fraction: float) -> None:
-    Cut.objects.filter(pk=cut_id, status=Cut.Status.PROCESSING).update(progress=round(min(max(fraction, 0), 1), 3))
+def cut_progress(*, cut_id: int, fraction: float, step: str = "") -> None:
+    """Record how far processing has come (``media.progress`` decides how often): one UPDATE."""
+    Cut.objects.filter(pk=cut_id, status=Cut.Status.PROCESSING).update(
+        progress=round(min(max(fraction, 0), 1), 3), progress_step=step
+    )
 
 
 def cut_import(*, project, user, path, note: str = "", filename: str | None = None, workers: int = 4) -> Cut:

@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
-from media.models import Cut, Upload
+from media.models import Cut, Upload, WaiverRequest
 from projects.access import projects_visible_to
 from studio.roles import is_office
 
@@ -16,6 +16,17 @@ def get_cut_for_user(user, pk) -> Cut:
         pk=pk,
         deliverable__project__in=visible,
     )
+
+
+def waiver_requests_visible_to(user):
+    """Waiver requests of the cuts the user sees (their projects'); newest first."""
+    visible = projects_visible_to(user).values("pk")
+    return (WaiverRequest.objects.filter(cut__deliverable__project__in=visible)
+            .select_related("cut__deliverable__project__topic", "requested_by", "answered_by"))
+
+
+def get_waiver_request_for_user(user, pk) -> WaiverRequest:
+    return get_object_or_404(waiver_requests_visible_to(user), pk=pk)
 
 
 def get_upload_for_user(user, pk) -> Upload:

@@ -97,7 +97,7 @@ def cut_claim(*, cut_id: int) -> int | None:
     if attempts is None:
         return None
     claimed = Cut.objects.filter(pk=cut_id, status=Cut.Status.QUEUED, attempts=attempts).update(
-        status=Cut.Status.PROCESSING, attempts=attempts + 1, progress=0, lease_until=_lease(),
+        status=Cut.Status.PROCESSING, attempts=attempts + 1, progress=0, progress_step="", lease_until=_lease(),
         claimed_at=timezone.now(), claimed_by=worker_name(),
         failure_code="", failure_params={}, failure_detail="",
     )

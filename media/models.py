@@ -91,6 +91,14 @@ class Cut(models.Model):
         READY = "ready", _("Ready")
         FAILED = "failed", _("Failed")
 
+    class Step(models.TextChoices):
+        """What processing is doing now (``media.progress``), shown beside the percentage."""
+
+        PREVIEW = "preview", _("making the preview")
+        QC = "qc", _("technical QC")
+        PREVIEW_QC = "preview_qc", _("making the preview and technical QC")
+        STORE = "store", _("storing the previews")
+
     deliverable = models.OneToOneField("projects.Deliverable", on_delete=models.CASCADE, related_name="cut")
     original_key = models.CharField(max_length=500)
     original_name = models.CharField(_("file name"), max_length=255)
@@ -100,6 +108,8 @@ class Cut(models.Model):
     probe = models.JSONField(default=dict, blank=True)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.QUEUED)
     progress = models.FloatField(_("progress"), default=0.0)
+    # The step ``progress`` is in (``Step``); written with it, in the same UPDATE.
+    progress_step = models.CharField(_("processing step"), max_length=12, choices=Step.choices, blank=True)
     # Why processing failed (or was last retried): a code of ``media.reasons`` and its parameters,
     # worded when read; the technical detail (ffmpeg's stderr tail, the storage's error) for the office.
     failure_code = models.CharField(_("failure"), max_length=40, blank=True)
@@ -148,6 +158,16 @@ class Cut(models.Model):
         from media import reasons
 
         return reasons.render(self.failure_code, self.failure_params)
+
+    @property
+    def progress_text(self) -> str:
+        """Where processing stands, in the active language: "处理中 42% · 技术质检"."""
+        if self.status == self.Status.QUEUED:
+            return str(_("Waiting for a worker…"))
+        if self.status != self.Status.PROCESSING:
+            return ""
+        text = _("Processing %(percent)s%%") % {"percent": int(self.progress * 100)}
+        return f"{text} · {self.get_progress_step_display()}" if self.progress_step else text
 
     @property
     def findings(self) -> list:

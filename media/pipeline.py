@@ -119,12 +119,15 @@ class HLSPackage:
 # ---------------------------------------------------------------- recipes
 
 
-def fast_preview(src, out_dir, probe: Probe, *, sprite_url: str | None = None) -> Preview:
+def fast_preview(
+    src, out_dir, probe: Probe, *, sprite_url: str | None = None, on_progress: Callable[[float], None] | None = None
+) -> Preview:
     """Browser-ready source → fast-start remux, poster and sprite + VTT; no re-encode, no full decode.
 
     The three ffmpeg runs are independent and run side by side (remux is mostly I/O; poster and
     sprite decode keyframes only). Sound with more than two channels (5.1) is the one thing
     re-encoded: previews are stereo, and a browser would otherwise get six channels to mix itself.
+    ``on_progress`` gets 0..1 from the remux (poster and sprite take a fraction of its time).
     """
     src, out_dir = Path(src), Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -145,7 +148,8 @@ def fast_preview(src, out_dir, probe: Probe, *, sprite_url: str | None = None) -
     ))
     with _Clock() as clock:
         results = _parallel(
-            lambda: ff.run(remux, timeout=120 + probe.size / 5e6, duration=probe.duration, finish_timeout=60 + probe.size / 5e6),
+            lambda: ff.run(remux, timeout=120 + probe.size / 5e6, duration=probe.duration, finish_timeout=60 + probe.size / 5e6,
+                           on_progress=on_progress),
             lambda: _poster(src, out_dir, probe),
             lambda: _sprite(src, out_dir, probe, sprite_url=sprite_url),
         )
@@ -422,10 +426,16 @@ def _audio_copyable(probe: Probe) -> bool:
     return probe.audio_codec == "aac" and 1 <= probe.audio_channels <= 2 and probe.audio_sample_rate in (44100, 48000)
 
 
-def _parallel(*jobs):
-    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
-        futures = [pool.submit(job) for job in jobs]
-        return [f.result() for f in futures]
+def _parallel(first, *others):
+    """Run the jobs side by side, ``first`` in the calling thread: its progress callback may write
+    to the database, whose connection belongs to this thread."""
+    with ThreadPoolExecutor(max_workers=max(1, len(others))) as pool:
+        futures = [pool.submit(job) for job in others]
+        try:
+            result = first()
+        finally:
+            done = [f.result() for f in futures]
+        return [result, *done]
 
 
 class _Clock:

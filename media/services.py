@@ -23,6 +23,17 @@ from studio.errors import Conflict, Forbidden, Invalid
 
 log = logging.getLogger(__name__)
 
+# Who hears of a waiver request and its answer: ``notice(kind, waiver_request)`` with kind
+# "waiver_requested", "waiver_granted" or "waiver_declined", called inside the transaction that
+# made the change. The reviews app adds its notifications here (``reviews.apps``), so media
+# imports nothing of reviews (dependencies point one way).
+WAIVER_NOTICES: list = []
+
+
+def _tell(kind: str, waiver_request: WaiverRequest) -> None:
+    for notice in WAIVER_NOTICES:
+        notice(kind, waiver_request)
+
 
 @transaction.atomic
 def check_can_waive(cut: Cut, user) -> None:
@@ -126,9 +137,11 @@ def cut_waiver_request(*, cut: Cut, user, reason: str) -> WaiverRequest:
         raise Invalid(_("%(field)s is longer than %(max)s characters.") % {"field": _("The reason"), "max": limits.REASON})
     try:
         with transaction.atomic():
-            return WaiverRequest.objects.create(cut=cut, requested_by=user, reason=reason)
+            waiver_request = WaiverRequest.objects.create(cut=cut, requested_by=user, reason=reason)
     except IntegrityError:
         raise Conflict(_("A waiver request for this cut is already waiting for the office.")) from None
+    _tell("waiver_requested", waiver_request)
+    return waiver_request
 
 
 @transaction.atomic
@@ -146,7 +159,35 @@ def cut_waiver_decline(*, cut: Cut, user, answer: str) -> WaiverRequest:
     if not claimed:
         raise Conflict(_("Someone else answered this request meanwhile. Reload the page."))
     request.refresh_from_db()
+    _tell("waiver_declined", request)
     return request
+
+
+DECISIONS = ("grant", "decline")
+
+
+def check_can_decide_waiver(waiver_request: WaiverRequest, user) -> None:
+    """The office answers a waiver request while it is open."""
+    if not roles.is_office(user):
+        raise Forbidden(_("Only the education office answers waiver requests."))
+    if waiver_request.status != WaiverRequest.Status.OPEN:
+        raise Conflict(_("This waiver request has been answered already."))
+
+
+@transaction.atomic
+def waiver_request_decide(*, waiver_request: WaiverRequest, user, decision: str, note: str) -> WaiverRequest:
+    """The office answers an open waiver request: "grant" waives the cut's QC with ``note`` as
+    the reason (``cut_waive_qc``), "decline" declines it with ``note`` for the producer."""
+    cut = waiver_request.cut
+    check_can_decide_waiver(waiver_request, user)
+    if decision not in DECISIONS:
+        raise Invalid(_("The decision is “grant” or “decline”."))
+    if decision == "grant":
+        cut_waive_qc(cut=cut, user=user, reason=note)
+    else:
+        cut_waiver_decline(cut=cut, user=user, answer=note)
+    waiver_request.refresh_from_db()
+    return waiver_request
 
 
 def cut_exhibit(cut: Cut, user) -> dict:
@@ -174,17 +215,26 @@ def cut_waive_qc(*, cut: Cut, user, reason: str) -> Cut:
     check_can_waive(cut, user)
     if not reason.strip():
         raise Invalid(_("Give the reason for waiving QC."))
+    if len(reason.strip()) > limits.REASON:
+        raise Invalid(_("%(field)s is longer than %(max)s characters.") % {"field": _("The reason"), "max": limits.REASON})
     waiver = QCWaiver.objects.create(cut=cut, user=user, reason=reason.strip())
     Cut.objects.filter(pk=cut.pk).update(qc_waived_by=user, qc_waiver_reason=waiver.reason)
-    cut.waiver_requests.filter(status=WaiverRequest.Status.OPEN).update(
+    granted = list(cut.waiver_requests.select_for_update().filter(status=WaiverRequest.Status.OPEN))
+    cut.waiver_requests.filter(pk__in=[r.pk for r in granted]).update(
         status=WaiverRequest.Status.GRANTED, answered_by=user, answer=waiver.reason, answered_at=timezone.now()
     )
+    for waiver_request in granted:
+        waiver_request.refresh_from_db()
+        _tell("waiver_granted", waiver_request)
     cut.refresh_from_db()
     return cut
 
 
-def cut_progress(*, cut_id: int, fraction: float) -> None:
-    Cut.objects.filter(pk=cut_id, status=Cut.Status.PROCESSING).update(progress=round(min(max(fraction, 0), 1), 3))
+def cut_progress(*, cut_id: int, fraction: float, step: str = "") -> None:
+    """Record how far processing has come (``media.progress`` decides how often): one UPDATE."""
+    Cut.objects.filter(pk=cut_id, status=Cut.Status.PROCESSING).update(
+        progress=round(min(max(fraction, 0), 1), 3), progress_step=step
+    )
 
 
 def cut_import(*, project, user, path, note: str = "", filename: str | None = None, workers: int = 4) -> Cut:

@@ -7,7 +7,6 @@ queued for another try (bounded by ``REELWORK_MAX_ATTEMPTS``) or failed with a r
 
 import logging
 import tempfile
-import time
 import traceback
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from django.tasks import task
 
 from media import claims, ffmpeg, pipeline, services, showings, storage, uploads, uploads_direct
 from media.models import Cut, Rendition, Upload
+from media.progress import ENCODE_PLAN, FAST_PLAN, CutProgress
 
 log = logging.getLogger(__name__)
 
@@ -93,14 +93,6 @@ def _traceback_tail(lines: int = 20) -> str:
 
 
 def _process(cut: Cut, attempt: int) -> str:
-    last = [0.0]
-
-    def on_progress(fraction):
-        # At most one write a second: the progress bar polls, it needs no more.
-        if time.monotonic() - last[0] >= 1 or fraction >= 1:
-            last[0] = time.monotonic()
-            services.cut_progress(cut_id=cut.pk, fraction=fraction)
-
     # A local path, or a presigned URL ffmpeg reads with Range requests: the original is not copied.
     source = storage.ffmpeg_input(key=cut.original_key)
     with tempfile.TemporaryDirectory(prefix="reelwork-cut-") as tmp:
@@ -108,11 +100,15 @@ def _process(cut: Cut, attempt: int) -> str:
         # The upload check probed the original already; the file has not changed since.
         probe = ffmpeg.Probe.from_dict(cut.probe) if cut.probe else uploads.probe_stored(key=cut.original_key, size=cut.size)
         if probe.browser_ready:
+            progress = CutProgress(cut.pk, FAST_PLAN)
             # The WebVTT index names the sprite relative to itself: both are served side by side.
-            previews = pipeline.fast_preview(source, out, probe, sprite_url="sprite.jpg")
-            report = pipeline.qc_only(source, probe, on_progress=on_progress)
+            previews = pipeline.fast_preview(source, out, probe, sprite_url="sprite.jpg",
+                                             on_progress=progress.for_step(Cut.Step.PREVIEW))
+            report = pipeline.qc_only(source, probe, on_progress=progress.for_step(Cut.Step.QC))
         else:
-            previews, report = pipeline.proxy_with_qc(source, out, probe, on_progress=on_progress, sprite_url="sprite.jpg")
+            progress = CutProgress(cut.pk, ENCODE_PLAN)
+            previews, report = pipeline.proxy_with_qc(source, out, probe, sprite_url="sprite.jpg",
+                                                      on_progress=progress.for_step(Cut.Step.PREVIEW_QC))
         renditions = {
             Rendition.Kind.PROXY: previews.proxy,
             Rendition.Kind.POSTER: previews.poster,
@@ -120,7 +116,9 @@ def _process(cut: Cut, attempt: int) -> str:
             Rendition.Kind.THUMBS: previews.vtt,
         }
         stored = {}
-        for kind, path in renditions.items():
+        storing = progress.for_step(Cut.Step.STORE)
+        for done, (kind, path) in enumerate(renditions.items()):
+            storing(done / len(renditions))
             key = f"{cut.prefix}/{Path(path).name}"
             storage.put_file(key=key, path=Path(path))
             stored[kind] = (key, Path(path).stat().st_size)
@@ -132,6 +130,7 @@ def _process(cut: Cut, attempt: int) -> str:
         ready = Cut.objects.filter(pk=cut.pk, status=Cut.Status.PROCESSING, attempts=attempt).update(
             status=Cut.Status.READY,
             progress=1.0,
+            progress_step="",
             lease_until=None,
             probe=probe.as_dict(),
             qc={"report": report.as_dict(), "findings": [f.as_dict() for f in findings]},

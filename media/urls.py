@@ -17,4 +17,8 @@ urlpatterns = [
     path("cuts/<int:pk>/subtitles/", views.cut_subtitles, name="cut-subtitles"),
     path("cluster/", views.cluster, name="cluster"),
     path("api/cluster/", api.ClusterView.as_view(), name="api-cluster"),
+    path("api/cuts/<int:pk>/waiver-requests/", api.CutWaiverRequests.as_view(), name="api-cut-waiver-requests"),
+    path("api/waiver-requests/", api.WaiverRequestList.as_view(), name="api-waiver-requests"),
+    path("api/waiver-requests/<int:pk>/", api.WaiverRequestDetail.as_view(), name="api-waiver-request"),
+    path("api/waiver-requests/<int:pk>/decision/", api.WaiverRequestDecision.as_view(), name="api-waiver-request-decision"),
 ]

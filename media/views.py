@@ -199,7 +199,8 @@ def compare_context(*, title, fps, a, b, back):
 def cut_status(request, pk):
     cut = access.get_cut_for_user(request.user, pk)
     return JsonResponse({
-        "status": cut.status, "progress": cut.progress, "failure": cut.failure, "failure_code": cut.failure_code,
+        "status": cut.status, "progress": cut.progress, "step": cut.progress_step, "progress_text": cut.progress_text,
+        "failure": cut.failure, "failure_code": cut.failure_code,
         "qc_passed": cut.qc_passed, "reviewable": cut.reviewable,
         "findings": [{**f.as_dict(), "message": f.message} for f in cut.findings],
     })

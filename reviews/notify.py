@@ -23,6 +23,9 @@ TEXTS = {
     "returned": _("“%(film)s” was returned by the panel with %(items)s rectification items."),
     "answered": _("The producer answered your rectification item on “%(film)s”."),
     "decided": _("The office confirmed the verdict on “%(film)s”: %(verdict)s."),
+    "waiver_requested": _("%(unit)s asks to waive technical QC of “%(film)s” v%(v)s: %(reason)s"),
+    "waiver_granted": _("The office waived technical QC of “%(film)s” v%(v)s: it may go to the panel."),
+    "waiver_declined": _("The office declined the QC waiver of “%(film)s” v%(v)s: %(answer)s"),
 }
 
 
@@ -53,3 +56,24 @@ def _send(subject, body, recipients):
         send_mail(subject, body, None, recipients)
     except OSError:
         log.warning("notification mail to %s not sent", recipients, exc_info=True)
+
+
+def waiver_notice(kind: str, waiver_request) -> None:
+    """A waiver request goes to the office's people; its answer to whoever asked
+    (registered in ``media.services.WAIVER_NOTICES``)."""
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    from studio import roles
+
+    cut = waiver_request.cut
+    project = cut.deliverable.project
+    params = {"film": project.title, "v": cut.deliverable.version}
+    if kind == "waiver_requested":
+        users = get_user_model().objects.filter(groups__name=roles.OFFICE, is_active=True).distinct()
+        params.update(unit=project.unit.name, reason=waiver_request.reason)
+    else:
+        users = [waiver_request.requested_by]
+        if kind == "waiver_declined":
+            params["answer"] = waiver_request.answer
+    notify(list(users), kind, params, reverse("cut-detail", args=[cut.pk]) + "#qc")

@@ -9,7 +9,13 @@
       const bar = document.getElementById("cut-progress");
       if (bar) bar.value = state.progress;
       const percent = document.getElementById("cut-percent");
-      if (percent) percent.textContent = `${Math.round(state.progress * 100)}%`;
+      if (percent) {
+        percent.textContent = state.progress_text;
+        // Screen readers hear the step when it changes, not every poll's percentage.
+        const announced = document.getElementById("cut-step-announced");
+        if (announced && percent.dataset.step !== state.step) announced.textContent = state.progress_text;
+        percent.dataset.step = state.step;
+      }
       if (state.status === "ready" || state.status === "failed") { clearInterval(timer); window.location.reload(); }
     }, 2000);
   }

@@ -9,28 +9,146 @@
   if (!form) return;
   const input = form.querySelector("input[name=file]");
   const note = form.querySelector("textarea[name=note]");
-  const bar = form.querySelector("progress");
+  const bar = form.querySelector("[role=progressbar]");
+  const fill = bar.querySelector(".bar-fill");
   const status = form.querySelector(".upload-status");
+  const announce = form.querySelector(".upload-announce");
   const csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
+  const lang = document.documentElement.lang || "zh-hans";
   const hex = (buffer) => Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, "0")).join("");
   const sha256 = async (bytes) => hex(await crypto.subtle.digest("SHA-256", bytes));
   const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-  const say = (text) => { status.textContent = text; };
   const PARALLEL_PARTS = 3;
+  const SPEED_WINDOW_MS = 5000;  // speed: a moving average over the last few seconds
+  const DRAW_EVERY_MS = 200;  // the visible text and bar
+  const ANNOUNCE_EVERY_MS = 15000;  // the polite live region: often enough to follow, not a stream
 
-  let sent = 0, total = 1, retrying = false;
+  // Said at once, visibly and to screen readers (a state, not a figure).
+  const say = (text) => {
+    clearTimeout(drawTimer);
+    drawTimer = null;
+    status.textContent = text;
+    announce.textContent = text;
+    lastAnnounced = Date.now();
+  };
+
+  // --- the meter: bytes arrived + bytes on their way (XHR upload.onprogress, inside each chunk) ---
+  let confirmed = 0, total = 1, retrying = false;
+  const inflight = new Map();  // request → bytes of it already sent
+  let samples = [];  // [time, bytes sent]: the speed window
+  let lastDrawn = 0, lastAnnounced = 0, drawTimer = null;
   let stopped = false;  // set when the upload failed: the other workers stop and stay quiet
   let run = 0;  // each press of the button starts a new run; workers of an older one stop
+  const sent = () => Math.min(total, confirmed + Array.from(inflight.values()).reduce((a, b) => a + b, 0));
+
+  const number = (value, digits) => new Intl.NumberFormat(lang, {maximumFractionDigits: digits, minimumFractionDigits: digits}).format(value);
+  function bytes(n) {  // as Django's filesizeformat counts (1024), so it agrees with the cut page
+    const units = ["B", "KB", "MB", "GB", "TB"];
+    let i = 0;
+    while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
+    return `${number(n, i === 0 || n >= 100 ? 0 : 1)} ${units[i]}`;
+  }
+  function duration(seconds) {
+    const unit = (value, name) => new Intl.NumberFormat(lang, {style: "unit", unit: name, unitDisplay: "long"}).format(value);
+    if (seconds < 60) return unit(Math.max(5, Math.ceil(seconds / 5) * 5), "second");
+    if (seconds < 3600) return unit(Math.ceil(seconds / 60), "minute");
+    const hours = Math.floor(seconds / 3600), minutes = Math.ceil((seconds % 3600) / 60);
+    return minutes ? `${unit(hours, "hour")} ${unit(minutes, "minute")}` : unit(hours, "hour");
+  }
+  function speed() {  // bytes per second over the window, null until it spans half a second
+    if (samples.length < 2) return null;
+    const [t0, b0] = samples[0], [t1, b1] = samples[samples.length - 1];
+    return t1 - t0 >= 500 ? ((b1 - b0) * 1000) / (t1 - t0) : null;
+  }
+  function text() {
+    const done = sent();
+    const parts = [`${bytes(done)} / ${bytes(total)}`];
+    const rate = speed();
+    if (rate !== null && rate > 0 && !retrying) {
+      parts.push(form.dataset.speed.replace("{speed}", bytes(rate)));
+      parts.push(form.dataset.timeLeft.replace("{time}", duration((total - done) / rate)));
+    }
+    if (retrying) parts.push(form.dataset.retrying);
+    return parts.join(" · ");
+  }
+  function draw() {
+    drawTimer = null;
+    if (stopped || !inFlight) return;  // the figures are over: what was said last stands
+    lastDrawn = Date.now();
+    const fraction = sent() / total;
+    const shown = text();
+    bar.setAttribute("aria-valuenow", (100 * fraction).toFixed(2));
+    bar.setAttribute("aria-valuetext", shown);
+    fill.style.width = `${100 * fraction}%`;
+    status.textContent = shown;
+    if (lastDrawn - lastAnnounced >= ANNOUNCE_EVERY_MS) {
+      lastAnnounced = lastDrawn;
+      announce.textContent = shown;
+    }
+  }
+  // Called on every progress event; draws at most every DRAW_EVERY_MS (and once more after the last).
   function showProgress() {
-    if (stopped) return;
-    bar.value = sent / total;
-    const percent = `${Math.floor((100 * sent) / total)}%`;
-    say(retrying ? `${percent} · ${form.dataset.retrying}` : percent);
+    const now = Date.now();
+    const current = sent();
+    samples.push([now, current]);
+    while (samples.length > 2 && now - samples[0][0] > SPEED_WINDOW_MS) samples.shift();
+    if (now - lastDrawn >= DRAW_EVERY_MS) draw();
+    else if (!drawTimer) drawTimer = setTimeout(draw, DRAW_EVERY_MS - (now - lastDrawn));
   }
   function show(done, size) {
-    sent = done;
+    confirmed = done;
     total = size;
     showProgress();
+  }
+  function indeterminate() {
+    bar.removeAttribute("aria-valuenow");
+    bar.removeAttribute("aria-valuetext");
+    fill.style.width = "0";
+    bar.classList.add("indeterminate");
+  }
+
+  // --- leaving mid-upload; the previous version's actions while a new one goes up -----------
+  let inFlight = false;
+  window.addEventListener("beforeunload", (event) => {
+    if (!inFlight) return;
+    event.preventDefault();
+    event.returnValue = "";  // the browser words the question itself
+  });
+  const holders = Array.from(document.querySelectorAll("[data-acts-on-latest]"));
+  function uploading(on) {
+    inFlight = on;
+    for (const holder of holders) {
+      const reason = holder.querySelector(".uploading-reason");
+      for (const button of holder.querySelectorAll("button, input[type=submit]")) {
+        if (on) {
+          if (!button.disabled) { button.disabled = true; button.dataset.heldByUpload = "1"; }
+        } else if (button.dataset.heldByUpload) {
+          button.disabled = false;
+          delete button.dataset.heldByUpload;
+        }
+      }
+      if (reason) reason.hidden = !on;
+    }
+  }
+
+  // One PUT of ``body`` whose sent bytes feed the meter as they go; fetch has no upload progress.
+  // Resolves with [status, parsed JSON or {}]; a lost network rejects with a TypeError, as fetch does.
+  function put(url, body, headers) {
+    return new Promise((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open("PUT", url);
+      for (const [name, value] of Object.entries(headers || {})) xhr.setRequestHeader(name, value);
+      xhr.upload.onprogress = (event) => { inflight.set(xhr, event.loaded); showProgress(); };
+      const forget = () => inflight.delete(xhr);
+      xhr.onload = () => {
+        forget();
+        let parsed = {};
+        try { parsed = JSON.parse(xhr.responseText); } catch (e) { /* not JSON */ }
+        resolve([xhr.status, parsed]);
+      };
+      xhr.onerror = xhr.onabort = xhr.ontimeout = () => { forget(); showProgress(); reject(new TypeError("network error")); };
+      xhr.send(body);
+    });
   }
 
   async function json(response) {
@@ -88,25 +206,24 @@
       show(offset, file.size);
       const end = Math.min(offset + chunk, file.size);
       const bytes = await file.slice(offset, end).arrayBuffer();
-      let response;
+      let status, body;
       try {
-        response = await fetch(`/uploads/${state.id}/`, {
-          method: "PUT", credentials: "same-origin", body: bytes,
-          headers: {"Content-Range": `bytes ${offset}-${end - 1}/${file.size}`, "X-Chunk-SHA256": await sha256(bytes), "X-CSRFToken": csrf},
-        });
+        [status, body] = await put(`/uploads/${state.id}/`, bytes,
+          {"Content-Range": `bytes ${offset}-${end - 1}/${file.size}`, "X-Chunk-SHA256": await sha256(bytes), "X-CSRFToken": csrf});
       } catch (networkError) {
-        say(form.dataset.retrying);
+        retrying = true;
+        showProgress();
         await sleep(3000);
         continue;  // the server says where to resume on the next round
       }
-      const body = await json(response);
-      if (response.status === 409 && typeof body.offset === "number" && body.status === "open") {
+      retrying = false;
+      if (status === 409 && typeof body.offset === "number" && body.status === "open") {
         offset = body.offset;
         continue;
       }
-      if (!response.ok) throw new Error(body.detail || response.statusText);
+      if (status < 200 || status >= 300) throw new Error(body.detail || String(status));
       offset = body.offset;
-      if (body.cut) return body;
+      if (body.cut) { show(offset, file.size); return body; }
     }
     throw new Error(form.dataset.incomplete);
   }
@@ -158,16 +275,16 @@
       for (let attempt = 1; alive(); attempt++) {
         // Outside the try below: the app refusing URLs (the project moved on, signed out) is final.
         const target = await url(number, attempt > 1);
-        let response = null;
+        let answer = null;
         try {
-          response = await fetch(target, {method: "PUT", body: bytes});
+          [answer] = await put(target, bytes);
         } catch (networkError) {
-          response = null;
+          answer = null;
         }
         if (!alive()) return;  // the upload failed elsewhere or was started again meanwhile
-        if (response && response.ok) break;
-        if (response && response.status >= 400 && response.status < 500 && response.status !== 403 && attempt > 2) {
-          throw new Error(`${form.dataset.storageRefused} (${response.status})`);
+        if (answer !== null && answer >= 200 && answer < 300) break;
+        if (answer !== null && answer >= 400 && answer < 500 && answer !== 403 && attempt > 2) {
+          throw new Error(`${form.dataset.storageRefused} (${answer})`);
         }
         // A lost network, an expired URL (403) or a busy server: wait and try again.
         retrying = true;
@@ -190,6 +307,7 @@
     show(0, file.size);
     await Promise.all(Array.from({length: Math.min(PARALLEL_PARTS, parts)}, worker));
     if (!alive()) throw new Error(form.dataset.incomplete);
+    uploading(false);  // every byte is in the bucket: leaving now loses nothing
     say(form.dataset.checking);
     const [response, body] = await apiPatiently(`/uploads/${state.id}/complete/`, {
       method: "POST",
@@ -207,8 +325,9 @@
   }
 
   async function waitForCheck(state) {
+    uploading(false);
     say(form.dataset.checking);
-    bar.removeAttribute("value");  // indeterminate while the server reads the file back
+    indeterminate();  // while the server reads the file back
     for (;;) {
       const [response, body] = await api(`/uploads/${state.id}/`);
       if (response.ok && body.cut) return body;
@@ -237,21 +356,28 @@
     form.querySelector("button").disabled = true;
     stopped = false;
     retrying = false;
+    samples = [];
+    bar.classList.remove("indeterminate");
     const mine = ++run;
+    uploading(true);
     try {
       const [state, memo] = await session(file);
       let result;
       if (state.status === "verifying") result = await waitForCheck(state);
       else if (state.mode === "s3") result = await sendS3(file, state);
       else result = await sendLocal(file, state);
+      uploading(false);
       localStorage.removeItem(memo);
       await sendSubtitles(result.cut);
       window.location = `/cuts/${result.cut}/`;
     } catch (error) {
       if (run !== mine) return;
       stopped = true;
+      uploading(false);
       say(error.message);
-      bar.value = 0;
+      bar.setAttribute("aria-valuenow", "0");
+      bar.removeAttribute("aria-valuetext");
+      fill.style.width = "0";
       form.querySelector("button").disabled = false;
     }
   });

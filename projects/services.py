@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
-from projects import homogeneity, rules, schedule, similarity
+from projects import frames, homogeneity, rules, schedule, similarity
 from projects.models import (
     FRAME_RATES,
     ChecklistItem,
@@ -44,7 +44,7 @@ from projects.models.workflow import (
     STAGE_ORDER,
 )
 from studio import limits, roles
-from studio.errors import Conflict, Forbidden, Invalid
+from studio.errors import Conflict, Forbidden, Invalid, StaleEdit
 
 # Apps built on projects judge their own data against a project's genre and technical spec (media
 # re-judges the QC of draft cuts). They register here from their AppConfig.ready(), so projects
@@ -343,9 +343,10 @@ def deliverable_save(
     rules.check_can_write(project, user, kind, latest)
     current = latest.version if latest else 0
     if base_version != current:
-        raise Conflict(
+        raise StaleEdit(
             _("Version %(current)s was saved while you were editing version %(base)s. Reload to see it, then apply your changes.")
-            % {"current": current, "base": base_version}
+            % {"current": current, "base": base_version},
+            current=current,
         )
     if kind == Deliverable.Kind.SCRIPT and not (script.strip() or narration.strip()):
         raise Invalid(_("Write the script or the narration."))
@@ -366,19 +367,21 @@ def deliverable_save(
         author=user,
     )
     if kind == Deliverable.Kind.STORYBOARD:
-        previous_frames = {s.number: s.frame.name for s in latest.shots.all()} if latest else {}
+        carried = _carried_frames(project, latest, shots)
         Shot.objects.bulk_create(
-            Shot(deliverable=deliverable, frame=shot.get("frame") or previous_frames.get(shot["number"], ""), **{
-                k: shot[k] for k in ("number", "picture", "dialogue", "camera_movement", "duration_seconds")
-            })
-            for shot in shots
+            Shot(deliverable=deliverable, **{k: shot[k] for k in SHOT_FIELDS}, **carried[index])
+            for index, shot in enumerate(shots)
         )
     return deliverable
 
 
+SHOT_FIELDS = ("number", "picture", "shot_size", "dialogue", "camera_movement", "duration_seconds", "notes")
+
+
 def _clean_shots(shots: list[dict]) -> list[dict]:
     """The shot list's own rules; the fields' bounds were checked by the form or serializer.
-    A frame is an uploaded image (its key is made by the storage); anything else is not kept."""
+    A frame is an uploaded image, checked and given its thumbnail here (``projects.frames``);
+    anything else a client sends as a frame is not kept."""
     if not shots:
         raise Invalid(_("A storyboard needs at least one shot."))
     if len(shots) > limits.SHOTS:
@@ -391,19 +394,65 @@ def _clean_shots(shots: list[dict]) -> list[dict]:
             raise Invalid(_("Shot %(n)s needs a picture description and a duration in seconds.") % {"n": number})
         if number in numbers:
             raise Invalid(_("Shot number %(n)s is used twice.") % {"n": number})
+        if (size := raw.get("shot_size") or "") not in Shot.Size.values and size:
+            raise Invalid(_("Shot %(n)s: unknown shot size “%(size)s”.") % {"n": number, "size": size})
         numbers.add(number)
         frame = raw.get("frame")
+        if isinstance(frame, File):
+            try:
+                frame = frames.prepare(frame)
+            except Invalid as exc:
+                raise Invalid(_("Shot %(n)s: %(reason)s") % {"n": number, "reason": exc.message}) from exc
+        else:
+            frame = None
         cleaned.append(
             {
                 "number": number,
                 "picture": picture,
+                "shot_size": size,
                 "dialogue": (raw.get("dialogue") or "").strip(),
                 "camera_movement": (raw.get("camera_movement") or "").strip(),
                 "duration_seconds": raw["duration_seconds"],
-                "frame": frame if isinstance(frame, File) else None,
+                "notes": (raw.get("notes") or "").strip(),
+                "frame": frame,
+                "remove_frame": bool(raw.get("remove_frame")),
+                # The shot of an earlier version this row was copied from (the editor says which,
+                # so a frame follows its shot when rows move); without the key, the API's shot of
+                # the same number in the latest version.
+                "source": raw.get("source") if "source" in raw else _BY_NUMBER,
             }
         )
     return cleaned
+
+
+_BY_NUMBER = object()
+
+
+def _carried_frames(project, latest, shots) -> list[dict]:
+    """The frame and thumbnail of each new shot: the one uploaded with it, none when removed, else
+    those of the shot it was copied from. A source is looked up among this project's storyboard
+    shots only, so no client can point a shot at another project's file; two queries at most."""
+    ids = {s["source"] for s in shots if isinstance(s["source"], int)}
+    sources = (
+        {s.pk: s for s in Shot.objects.filter(pk__in=ids, deliverable__project=project,
+                                              deliverable__kind=Deliverable.Kind.STORYBOARD).only("pk", "frame", "thumbnail")}
+        if ids else {}
+    )
+    if latest is not None and any(s["source"] is _BY_NUMBER for s in shots):
+        by_number = {s.number: s for s in latest.shots.only("number", "frame", "thumbnail")}
+    else:
+        by_number = {}
+    carried = []
+    for shot in shots:
+        if shot["frame"] is not None:
+            frame, thumbnail = shot["frame"]
+        elif shot["remove_frame"]:
+            frame, thumbnail = "", ""
+        else:
+            origin = by_number.get(shot["number"]) if shot["source"] is _BY_NUMBER else sources.get(shot["source"])
+            frame, thumbnail = (origin.frame.name, origin.thumbnail.name) if origin is not None else ("", "")
+        carried.append({"frame": frame, "thumbnail": thumbnail})
+    return carried
 
 
 def _check_lengths(*fields) -> None:

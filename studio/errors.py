@@ -27,6 +27,14 @@ class Conflict(ActionRefused):
     status_code = 409
 
 
+class StaleEdit(Conflict):
+    """Someone saved a newer version since the editor was opened: ``current`` is its number."""
+
+    def __init__(self, message, *, current: int):
+        super().__init__(message)
+        self.current = current
+
+
 class TooLarge(ActionRefused):
     """The request body is over the size limit: nothing was read into the application."""
 

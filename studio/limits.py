@@ -20,6 +20,11 @@ FILENAME = 255
 SHOTS = 300
 SHOT_NUMBER = 999
 SHOT_SECONDS = 3600
+# A storyboard frame: a JPEG, PNG or WebP picture of at most 10 MiB and 25 megapixels (a 6000×4000
+# photo); its thumbnail fits in 320×320.
+FRAME_BYTES = 10 * 1024**2
+FRAME_PIXELS = 25_000_000
+THUMBNAIL_PX = 320
 
 # A delivery deadline lies between a year ago (replanning a late film) and five years ahead.
 DEADLINE_DAYS_BACK = 365

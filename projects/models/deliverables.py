@@ -3,6 +3,8 @@
 Versions are immutable: editing writes a new version, so what the office reviewed is what stays.
 """
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -48,16 +50,36 @@ class Deliverable(models.Model):
         return sum(shot.duration_seconds for shot in self.shots.all())
 
 
+def _frame_key(shot, filename):
+    """Frames are keyed by the server: the project, then a random name with the extension of the
+    format Pillow read (``projects.frames``), never the name the uploader's file had."""
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"storyboards/{shot.deliverable.project_id}/{uuid.uuid4().hex}.{ext}"
+
+
 class Shot(models.Model):
     """One line of a storyboard's shot list."""
+
+    class Size(models.TextChoices):
+        # 景别, from far to near: the five every storyboard uses, and 大特写.
+        LONG = "long", _("Long shot")
+        FULL = "full", _("Full shot")
+        MEDIUM = "medium", _("Medium shot")
+        CLOSE = "close", _("Medium close-up")
+        CLOSE_UP = "closeup", _("Close-up")
+        EXTREME = "extreme", _("Extreme close-up")
 
     deliverable = models.ForeignKey(Deliverable, on_delete=models.CASCADE, related_name="shots")
     number = models.PositiveSmallIntegerField(_("shot"))
     picture = models.TextField(_("picture"))
+    shot_size = models.CharField(_("shot size (景别)"), max_length=10, choices=Size.choices, blank=True)
     dialogue = models.TextField(_("narration / dialogue"), blank=True)
     camera_movement = models.CharField(_("camera movement (运镜)"), max_length=60, blank=True)
     duration_seconds = models.PositiveIntegerField(_("duration (s)"))
-    frame = models.ImageField(_("frame"), upload_to="storyboards/%Y/", blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    frame = models.ImageField(_("frame"), upload_to=_frame_key, blank=True)
+    # A small JPEG of the frame made on upload (``projects.frames``), for the editor and the exhibit.
+    thumbnail = models.ImageField(_("thumbnail"), upload_to=_frame_key, blank=True)
 
     class Meta:
         ordering = ["number"]

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('projects', '0009_plan_changes'),
+        ('projects', '0010_simfast_topic_created_at_index'),
     ]
 
     operations = [

@@ -78,3 +78,22 @@ def test_a_row_shows_the_next_open_milestone_and_its_colour(client, office, make
         assert f'<span class="rag {colour}">' in row
         assert f'<span class="state">{state}</span>' in row and f"<td>{genre}</td>" in row and f"<td>{track}</td>" in row
         assert project.topic.title in row and project.unit.name in row
+
+
+def test_a_row_escapes_what_people_typed_and_marks_a_topic_that_resembles_earlier_ones(client, office, make_project):
+    project = make_project(State.TOPIC, title='<b>"红管家"</b> & 邻里')
+    project.topic.flagged = True
+    project.topic.save(update_fields=["flagged"])
+    client.force_login(office)
+    page = client.get(reverse("project-list"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    row = page.split(f'<tr data-project="{project.pk}">')[1].split("</tr>")[0]
+    assert f'<a href="{reverse("project-detail", args=[project.pk])}">&lt;b&gt;&quot;红管家&quot;&lt;/b&gt; &amp; 邻里</a>' in row
+    assert '<span class="flag" title="resembles earlier topics">⚠</span>' in row
+    assert '<span class="muted">—</span>' in row  # a topic has no schedule yet
+
+
+def test_an_empty_list_says_so(client, office):
+    client.force_login(office)
+    page = client.get(reverse("project-list"), {"q": "没有这个标题"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "<tr data-project=" not in page
+    assert '<tr><td colspan="7" class="muted">No projects.</td></tr>' in page

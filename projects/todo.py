@@ -56,9 +56,11 @@ def sections_for(user, *, today, calendar) -> list[Section]:
 
 
 def section(key, title, rows, to_item, more_url=""):
-    """A section of ``rows`` (a queryset), counted and cut in SQL."""
-    total = rows.count()
-    return Section(key, str(title), total, [to_item(row) for row in rows[:ROWS]], more_url if total > ROWS else "")
+    """A section of ``rows`` (a queryset), counted and cut in SQL; a section with fewer than
+    ``ROWS`` rows (most of them, most days) is its rows' count, so it costs one query, not two."""
+    shown = list(rows[:ROWS])
+    total = len(shown) if len(shown) < ROWS else rows.count()
+    return Section(key, str(title), total, [to_item(row) for row in shown], more_url if total > ROWS else "")
 
 
 def _project_url(project, anchor=""):
@@ -82,8 +84,8 @@ def topics_to_approve(user, *, today, calendar):
 def deliverables_to_review(user, *, today, calendar):
     if not rules.signs_reviews(user):
         return None
-    rows = (Deliverable.objects.filter(status=Deliverable.Status.SUBMITTED, project__in=access.projects_visible_to(user),
-                                       project__state__in=list(GATE_KIND))
+    rows = (access.of_visible_projects(Deliverable.objects.filter(status=Deliverable.Status.SUBMITTED,
+                                                                  project__state__in=list(GATE_KIND)), user)
             .select_related("project__topic", "project__unit").order_by("submitted_at", "pk")
             # Not the script's or the narration's text: they were most of the query's time and bytes.
             .only("project_id", "kind", "version", "submitted_at", "project__state", "project__topic__title", "project__unit__name"))

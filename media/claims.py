@@ -59,7 +59,7 @@ def _not_found() -> tuple:
 NOT_FOUND = _not_found()
 
 
-def _enqueue(task, model, pk, arg, run_after) -> bool:
+def _enqueue(task, model, pk, arg, run_after, field="task_id") -> bool:
     """Queue ``task(arg)`` and note its id on the row. A queue that does not answer (Redis away)
     is logged, not raised: the row is saved as due already, the request that asked goes on (the
     upload is accepted and its cut shows as queued), and ``media_sweep`` queues it again once the
@@ -71,7 +71,7 @@ def _enqueue(task, model, pk, arg, run_after) -> bool:
         log.warning("%s %s: could not be queued (%s: %s); the sweep queues it again later",
                     model._meta.model_name, pk, type(exc).__name__, exc)
         return False
-    model.objects.filter(pk=pk).update(task_id=result.id)
+    model.objects.filter(pk=pk).update(**{field: result.id})
     return True
 
 
@@ -80,6 +80,22 @@ def cut_enqueue(cut_id: int, *, run_after: datetime | None = None) -> bool:
     from media.tasks import process_cut
 
     return _enqueue(process_cut, Cut, cut_id, cut_id, run_after)
+
+
+def hls_enqueue(cut_id: int) -> bool:
+    """Queue the HLS packaging of a cut unless a task for it waits on the queue already (every new
+    viewer link asks while the package is missing): False when the queue did not answer."""
+    from media.tasks import package_hls
+
+    task_id = Cut.objects.filter(pk=cut_id).values_list("hls_task_id", flat=True).first()
+    if task_id is None:
+        return False
+    try:
+        if _waiting(package_hls, task_id):
+            return True
+    except Exception as exc:  # the queue's state unknown: queue it (a second run finds it made, or busy)
+        log.warning("cut %s: could not ask whether HLS packaging waits (%s: %s)", cut_id, type(exc).__name__, exc)
+    return _enqueue(package_hls, Cut, cut_id, cut_id, None, field="hls_task_id")
 
 
 def upload_enqueue(upload_id, *, run_after: datetime | None = None) -> bool:

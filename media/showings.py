@@ -22,8 +22,9 @@ from pathlib import Path
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from media import ffmpeg, pipeline, storage, uploads
+from media import claims, ffmpeg, pipeline, storage, uploads
 from media.models import Cut, Rendition
 
 log = logging.getLogger(__name__)
@@ -60,13 +61,14 @@ def hls_of(cut: Cut | None) -> Rendition | None:
 def hls_request(*, project) -> Cut | None:
     """Have the film's HLS rendition made, once the caller's transaction commits, unless it exists.
     Returns the cut it will be made from (None: the film has no ready cut, nothing to do)."""
-    from media.tasks import package_hls
-
     cut = film_cut(project)
     if cut is None or hls_of(cut) is not None:
         return cut
     cut_id = cut.pk
-    transaction.on_commit(lambda: package_hls.enqueue(cut_id))
+    Cut.objects.filter(pk=cut_id).update(hls_queued_at=timezone.now())
+    # As processing is queued (``claims.cut_enqueue``): after the commit, the task's id noted on the
+    # cut, a queue that does not answer logged rather than raised into the saved showing.
+    transaction.on_commit(lambda: claims.hls_enqueue(cut_id))
     return cut
 
 

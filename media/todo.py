@@ -15,8 +15,8 @@ from studio import roles, words
 def waiver_requests(user, *, today, calendar):
     if not roles.is_office(user):
         return None
-    rows = (WaiverRequest.objects.filter(status=WaiverRequest.Status.OPEN,
-                                         cut__deliverable__project__in=access.projects_visible_to(user))
+    rows = (access.of_visible_projects(WaiverRequest.objects.filter(status=WaiverRequest.Status.OPEN), user,
+                                       via="cut__deliverable__project")
             .select_related("cut__deliverable__project__topic", "cut__deliverable__project__unit", "requested_by")
             .order_by("created_at", "pk"))
     return section("waivers", _("QC waiver requests"), rows, lambda r: Item(

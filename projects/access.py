@@ -39,6 +39,16 @@ def projects_visible_to(user):
     return qs.filter(visible)
 
 
+def of_visible_projects(rows, user, *, via: str = "project"):
+    """``rows`` (a queryset of something that belongs to a project, through the relation ``via``)
+    cut to those of projects ``user`` may see. The office sees every project: no filter at all,
+    where ``via__in=<every project>`` made PostgreSQL plan and run a semi-join on the whole table
+    for each query of the dashboard's sections (~2 ms each at 10,000 projects)."""
+    if roles.is_office(user):
+        return rows
+    return rows.filter(**{f"{via}__in": projects_visible_to(user)})
+
+
 def get_project_for_user(user, pk) -> VideoProject:
     return get_object_or_404(
         projects_visible_to(user).select_related("topic", "unit", "genre", "track", "topic__call"), pk=pk

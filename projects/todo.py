@@ -56,9 +56,11 @@ def sections_for(user, *, today, calendar) -> list[Section]:
 
 
 def section(key, title, rows, to_item, more_url=""):
-    """A section of ``rows`` (a queryset), counted and cut in SQL."""
-    total = rows.count()
-    return Section(key, str(title), total, [to_item(row) for row in rows[:ROWS]], more_url if total > ROWS else "")
+    """A section of ``rows`` (a queryset), counted and cut in SQL; a section with fewer than
+    ``ROWS`` rows (most of them, most days) is its rows' count, so it costs one query, not two."""
+    shown = list(rows[:ROWS])
+    total = len(shown) if len(shown) < ROWS else rows.count()
+    return Section(key, str(title), total, [to_item(row) for row in shown], more_url if total > ROWS else "")
 
 
 def _project_url(project, anchor=""):
@@ -82,9 +84,11 @@ def topics_to_approve(user, *, today, calendar):
 def deliverables_to_review(user, *, today, calendar):
     if not rules.signs_reviews(user):
         return None
-    rows = (Deliverable.objects.filter(status=Deliverable.Status.SUBMITTED, project__in=access.projects_visible_to(user),
-                                       project__state__in=list(GATE_KIND))
-            .select_related("project__topic", "project__unit").order_by("submitted_at", "pk"))
+    rows = (access.of_visible_projects(Deliverable.objects.filter(status=Deliverable.Status.SUBMITTED,
+                                                                  project__state__in=list(GATE_KIND)), user)
+            .select_related("project__topic", "project__unit").order_by("submitted_at", "pk")
+            # Not the script's or the narration's text: they were most of the query's time and bytes.
+            .only("project_id", "kind", "version", "submitted_at", "project__state", "project__topic__title", "project__unit__name"))
     return section("awaiting", _("Deliverables waiting for your review"), rows, lambda d: Item(
         d.project.topic.title, reverse("stage-review", args=[d.project_id]),
         str(_("Review %(kind)s v%(v)s") % {"kind": d.get_kind_display(), "v": d.version}),
@@ -96,7 +100,8 @@ def _at_risk(user, *, today, calendar, status):
     """The office's late or at-risk open projects, soonest due first."""
     if not roles.is_office(user):
         return None
-    visible = access.projects_visible_to(user).select_related("topic", "unit").order_by("next_due", "pk")
+    visible = (access.projects_visible_to(user).select_related("topic", "unit").order_by("next_due", "pk")
+               .only("state", "next_due", "topic__title", "unit__name"))
     rows = schedule.filter_status(visible, status, today=today, calendar=calendar)
     key, title = {schedule.RED: ("late", _("Late")), schedule.YELLOW: ("warn", _("At risk"))}[status]
     return section(key, title, rows, lambda p: Item(

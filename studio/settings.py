@@ -193,8 +193,14 @@ if RQ_ENABLED:
     # RQ kills a job that outlives its queue's timeout. ffmpeg has its own limits and the lease
     # hands back a dead worker's cut; this is only the last word, so it is generous on "media".
     _rq_timeouts = {"media": env_int("REELWORK_RQ_MEDIA_TIMEOUT", 6 * 3600), "default": env_int("REELWORK_RQ_TIMEOUT", 600)}
+    # A Redis that does not answer is an error within seconds for whoever queues a task (the
+    # request that saved an upload logs it, the sweep queues the work again), not a hung request.
+    from studio.rq import with_timeouts
+
+    _rq_url = with_timeouts(REELWORK_REDIS_URL, connect=env_int("REELWORK_REDIS_CONNECT_TIMEOUT", 5),
+                            read=env_int("REELWORK_REDIS_TIMEOUT", 10))
     RQ_QUEUES = {
-        name: {"URL": REELWORK_REDIS_URL, "DEFAULT_TIMEOUT": _rq_timeouts.get(name, _rq_timeouts["default"])}
+        name: {"URL": _rq_url, "DEFAULT_TIMEOUT": _rq_timeouts.get(name, _rq_timeouts["default"])}
         for name in TASKS_QUEUES
     }
     # `manage.py rqworker` needs no flags: the job class django.tasks needs, and a worker whose

@@ -39,7 +39,9 @@ def test_the_list_and_the_dashboard_cost_the_same_queries_however_many_rows(clie
             submit_version(make_project(State.SCRIPT, title=f"待审{n}-{i}"), producer_a, "script")
             make_project([State.TOPIC, State.STORYBOARD, State.PRODUCTION][i % 3], title=f"其他{n}-{i}")
 
-    add(1)
+    # The producer's "due next" has more than a section's ten rows from the start, so it is counted
+    # (a section with fewer is its rows' count) before and after alike.
+    add(4)
     pages = [(reverse("project-list"), {}), (reverse("project-list"), {"status": "red"}), (reverse("dashboard"), {})]
     before = {}
     for user in (office, producer_a):
@@ -50,15 +52,15 @@ def test_the_list_and_the_dashboard_cost_the_same_queries_however_many_rows(clie
     for user in (office, producer_a):
         client.force_login(user)
         after = [queries(client, url, **params) for url, params in pages]
-        assert after[0][1].count("<tr data-project=") == 12
-        assert after[1][1].count("<tr data-project=") == 4
-        # the to-do sections: the office has four late and four waiting for its review; the
-        # producer sees the four late first among what is due next, in red
+        assert after[0][1].count("<tr data-project=") == 21
+        assert after[1][1].count("<tr data-project=") == 7
+        # the to-do sections: the office has seven late and seven waiting for its review; the
+        # producer sees the seven late first among what is due next, in red
         if user == office:
-            assert section_items(after[2][1], "late") == 4
-            assert section_items(after[2][1], "awaiting") == 4
+            assert section_items(after[2][1], "late") == 7
+            assert section_items(after[2][1], "awaiting") == 7
         else:
-            assert section_items(after[2][1], "due", tone=" red") == 4
+            assert section_items(after[2][1], "due", tone=" red") == 7
         assert [n for n, _ in after] == before[user]
 
 
@@ -98,3 +100,35 @@ def test_the_producer_sees_each_returned_version_once_with_the_reviewers_notes(c
     assert re.search(r'<h2 id="returned">[^<]*\(11\)</h2>', page)
     assert section_items(page, "returned", tone=" red") == 10
     assert "请压缩解说词11。" in page and "请压缩解说词0。" not in page and "过长" in page
+
+
+def test_a_row_escapes_what_people_typed_and_marks_a_topic_that_resembles_earlier_ones(client, office, make_project):
+    project = make_project(State.TOPIC, title='<b>"红管家"</b> & 邻里')
+    project.topic.flagged = True
+    project.topic.save(update_fields=["flagged"])
+    client.force_login(office)
+    page = client.get(reverse("project-list"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    row = page.split(f'<tr data-project="{project.pk}">')[1].split("</tr>")[0]
+    assert f'<a href="{reverse("project-detail", args=[project.pk])}">&lt;b&gt;&quot;红管家&quot;&lt;/b&gt; &amp; 邻里</a>' in row
+    assert '<span class="flag" title="resembles earlier topics">⚠</span>' in row
+    assert '<span class="muted">—</span>' in row  # a topic has no schedule yet
+
+
+def test_an_empty_list_says_so(client, office):
+    client.force_login(office)
+    page = client.get(reverse("project-list"), {"q": "没有这个标题"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "<tr data-project=" not in page
+    assert '<tr><td colspan="7" class="muted">No projects.</td></tr>' in page
+
+
+def test_a_section_counts_what_it_cannot_show(client, office, make_project):
+    late = timezone.localdate() + dt.timedelta(days=3)
+    for i in range(12):
+        make_project(State.SCRIPT, title=f"迟到{i}", deadline=late)
+    client.force_login(office)
+    page = client.get(reverse("dashboard"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert section_items(page, "late") == 10
+    assert '<h2 id="late">Late (12)</h2>' in page and "All 12 …" in page
+    make_project(State.TOPIC, title="待立项")
+    page = client.get(reverse("dashboard"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert section_items(page, "topics") == 1 and re.search(r'<h2 id="topics">[^<]*\(1\)</h2>', page)

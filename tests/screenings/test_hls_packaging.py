@@ -129,3 +129,48 @@ def test_a_source_whose_codecs_cannot_be_copied_is_encoded(tmp_path):
     streams = {s["codec_type"]: s["codec_name"] for s in ffprobe_streams(package.playlist)["streams"]}
     assert streams == {"video": "h264", "audio": "aac"}
     assert package.files[-1] == package.playlist  # stored last
+
+
+def test_the_packaging_is_queued_as_processing_is_noted_on_the_cut_and_not_again_while_it_waits(
+        storage_dir, organiser, film, proxy_clip, django_capture_on_commit_callbacks):
+    cut = give_proxy(film, proxy_clip)
+    event = _cloud(organiser)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.slot_add(event=event, user=organiser, film=film)
+    cut.refresh_from_db()
+    queued = DBTaskResult.objects.get(task_path="media.tasks.package_hls", args_kwargs__args=[cut.pk])
+    assert cut.hls_task_id == str(queued.pk) and cut.hls_queued_at is not None
+
+    # New viewer links while it waits on the queue: no second task.
+    for label in ("社区一", "社区二"):
+        with django_capture_on_commit_callbacks(execute=True):
+            services.link_create(event=event, user=organiser, film=film, label=label)
+    assert _queued_packagings(cut) == 1
+
+    # The task is gone from the queue (Redis lost it; here: it ran and failed): the next link queues it again.
+    DBTaskResult.objects.filter(pk=queued.pk).update(status="FAILED")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.link_create(event=event, user=organiser, film=film, label="社区三")
+    assert _queued_packagings(cut) == 2
+    cut.refresh_from_db()
+    assert cut.hls_task_id != str(queued.pk)
+
+
+def test_a_queue_that_does_not_answer_leaves_the_showing_saved(
+        storage_dir, organiser, film, proxy_clip, django_capture_on_commit_callbacks, settings, redis_tasks, caplog):
+    import socket
+
+    from tests.support.task_backends import rq_settings
+
+    cut = give_proxy(film, proxy_clip)
+    with socket.socket() as probe:  # a port nothing listens on: Redis away
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    for name, value in rq_settings(f"redis://127.0.0.1:{closed}/0").items():
+        setattr(settings, name, value)
+    with django_capture_on_commit_callbacks(execute=True):
+        slot = services.slot_add(event=_cloud(organiser), user=organiser, film=film)
+    assert slot.pk is not None
+    assert f"cut {cut.pk}: could not be queued (ConnectionError" in caplog.text
+    cut.refresh_from_db()
+    assert cut.hls_task_id == "" and cut.hls_queued_at is not None

@@ -15,6 +15,8 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import override_settings
 
+from studio.rq import with_timeouts
+
 TEST_REDIS_URL = os.environ.get("REELWORK_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
 QUEUES = ["default", "media"]
 DATABASE = "django_tasks_db.DatabaseBackend"
@@ -25,7 +27,7 @@ def rq_settings(url: str) -> dict:
     """The settings a process on the Redis backend has (as studio.settings builds them)."""
     return {
         "TASKS": {"default": {"BACKEND": REDIS, "QUEUES": QUEUES}},
-        "RQ_QUEUES": {name: {"URL": url, "DEFAULT_TIMEOUT": 600} for name in QUEUES},
+        "RQ_QUEUES": {name: {"URL": with_timeouts(url, connect=5, read=10), "DEFAULT_TIMEOUT": 600} for name in QUEUES},
         "RQ": {"JOB_CLASS": "django_tasks_rq.Job", "WORKER_CLASS": "media.rq_worker.Worker"},
     }
 

@@ -1,0 +1,20 @@
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("media", "0007_upload_progress_step"),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name="cut",
+            name="hls_queued_at",
+            field=models.DateTimeField(blank=True, null=True),
+        ),
+        migrations.AddField(
+            model_name="cut",
+            name="hls_task_id",
+            field=models.CharField(blank=True, max_length=64),
+        ),
+    ]

@@ -259,6 +259,8 @@ SPECTACULAR_SETTINGS = {
         "ProjectStateEnum": "projects.models.workflow.State",
         "DeliverableKindEnum": "projects.models.Deliverable.Kind",
         "EventKindEnum": "screenings.models.Event.Kind",
+        "WaiverDecisionEnum": "media.services.DECISIONS",
+        "StageReviewDecisionEnum": "projects.models.StageReview.Decision",
     },
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "studio.schema.add_upload_endpoints"],
 }

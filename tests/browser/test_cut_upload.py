@@ -106,6 +106,11 @@ def test_producer_uploads_a_cut_in_chunks_and_plays_it(login, screenshot, produc
         expect(form.locator("button[type=submit]")).to_be_disabled()
         # Bytes arrived so far (the held chunk may count what it has sent of itself already).
         expect(form.locator(".upload-status")).to_contain_text(" / 1.")
+        # The bar follows XHR progress events, which may arrive after the route holds the chunk.
+        producer.wait_for_function(
+            "min => Number(document.querySelector('#upload-form [role=progressbar]').getAttribute('aria-valuenow')) >= min",
+            arg=offset / size * 100 - 1e-2,
+        )
         seen.append(float(bar.get_attribute("aria-valuenow")) / 100)
         assert offset / size - 1e-4 <= seen[-1] <= (offset + CHUNK) / size
         if n == 2:

@@ -179,10 +179,16 @@ def test_workers_killed_at_random_moments_of_a_transcode_lose_nothing(
         span = time.monotonic() - began
         print(f"one attempt took {span:.2f} s: moments drawn in [0, {span:.2f}) s after a claim is seen")
         redraws = 0
-        while len(rounds) < total:
+
+        def fed_and_held():
+            # The queue is kept fed while waiting: cuts fed once before the wait can all be done
+            # (an attempt takes under a second here) before a replacement worker is up beside them.
             if sum(status in ("queued", "processing") for status, *_ in claims().values()) < FEED_BELOW:
-                cut_ids += upload(FEED)
-            cut_id, attempt, by, holder = wait_for("a cut being processed beside another worker", held, log_path)
+                cut_ids.extend(upload(FEED))
+            return held()
+
+        while len(rounds) < total:
+            cut_id, attempt, by, holder = wait_for("a cut being processed beside another worker", fed_and_held, log_path)
             moment = rng.uniform(0, span)
             time.sleep(moment)
             if claims()[cut_id] != ("processing", attempt, by) or holder.poll() is not None:

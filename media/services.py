@@ -133,8 +133,7 @@ def cut_waiver_request(*, cut: Cut, user, reason: str) -> WaiverRequest:
     reason = reason.strip()
     if not reason:
         raise Invalid(_("Say why the cut should go to the panel anyway."))
-    if len(reason) > limits.REASON:
-        raise Invalid(_("%(field)s is longer than %(max)s characters.") % {"field": _("The reason"), "max": limits.REASON})
+    limits.check_lengths((_("The reason"), reason, limits.REASON))
     try:
         with transaction.atomic():
             waiver_request = WaiverRequest.objects.create(cut=cut, requested_by=user, reason=reason)
@@ -151,8 +150,7 @@ def cut_waiver_decline(*, cut: Cut, user, answer: str) -> WaiverRequest:
     answer = answer.strip()
     if not answer:
         raise Invalid(_("Say why the waiver is declined: the producer reads it."))
-    if len(answer) > limits.REASON:
-        raise Invalid(_("%(field)s is longer than %(max)s characters.") % {"field": _("The answer"), "max": limits.REASON})
+    limits.check_lengths((_("The answer"), answer, limits.REASON))
     claimed = WaiverRequest.objects.filter(pk=request.pk, status=WaiverRequest.Status.OPEN).update(
         status=WaiverRequest.Status.DECLINED, answered_by=user, answer=answer, answered_at=timezone.now()
     )
@@ -213,11 +211,11 @@ def cut_waive_qc(*, cut: Cut, user, reason: str) -> Cut:
     A new waiver is added to the cut's history (``QCWaiver``) and becomes the current one; an
     open waiver request is granted by it."""
     check_can_waive(cut, user)
-    if not reason.strip():
+    reason = reason.strip()
+    if not reason:
         raise Invalid(_("Give the reason for waiving QC."))
-    if len(reason.strip()) > limits.REASON:
-        raise Invalid(_("%(field)s is longer than %(max)s characters.") % {"field": _("The reason"), "max": limits.REASON})
-    waiver = QCWaiver.objects.create(cut=cut, user=user, reason=reason.strip())
+    limits.check_lengths((_("The reason"), reason, limits.REASON))
+    waiver = QCWaiver.objects.create(cut=cut, user=user, reason=reason)
     Cut.objects.filter(pk=cut.pk).update(qc_waived_by=user, qc_waiver_reason=waiver.reason)
     granted = list(cut.waiver_requests.select_for_update().filter(status=WaiverRequest.Status.OPEN))
     cut.waiver_requests.filter(pk__in=[r.pk for r in granted]).update(

@@ -90,7 +90,7 @@ def topic_pitch(
     title, logline = title.strip(), logline.strip()
     if not title or not logline:
         raise Invalid(_("A topic needs a title and a logline."))
-    _check_lengths(
+    limits.check_lengths(
         (_("The title"), title, limits.TITLE),
         (_("The logline"), logline, limits.LOGLINE),
         (_("The local elements"), local_elements, limits.LOCAL_ELEMENTS),
@@ -291,7 +291,7 @@ def project_check_fire(*, project: VideoProject, user, name: str, reason: str = 
     if tr is not None and not tr.custom.get("direct"):
         raise Conflict(_("This step happens through a stage review or a submission."))
     reason = reason.strip()
-    _check_lengths((_("The reason"), reason, limits.REASON))
+    limits.check_lengths((_("The reason"), reason, limits.REASON))
     if tr is not None and rules.needs_reason(project, tr) and not reason:
         if project.topic.flagged and name == "approve":
             raise Invalid(_("This topic resembles earlier topics: approving it needs a written reason."))
@@ -350,7 +350,7 @@ def deliverable_save(
         )
     if kind == Deliverable.Kind.SCRIPT and not (script.strip() or narration.strip()):
         raise Invalid(_("Write the script or the narration."))
-    _check_lengths(
+    limits.check_lengths(
         (_("The script"), script, limits.SCRIPT),
         (_("The narration"), narration, limits.SCRIPT),
         (_("The note"), note, limits.NOTE),
@@ -455,14 +455,6 @@ def _carried_frames(project, latest, shots) -> list[dict]:
     return carried
 
 
-def _check_lengths(*fields) -> None:
-    """Free text over its cap (``studio.limits``) is refused with the field named: each of
-    ``fields`` is ``(label, value, cap)``."""
-    for label, value, cap in fields:
-        if len(value) > cap:
-            raise Invalid(_("%(field)s is longer than %(max)s characters.") % {"field": label, "max": cap})
-
-
 @transaction.atomic
 def deliverable_submit(*, project: VideoProject, user, kind: str) -> Deliverable:
     """Submit the latest version for the office's review; submitting a cut enters panel review."""
@@ -499,7 +491,7 @@ def stage_review_record(
         raise Invalid(_("Assess every checklist item: %(items)s.") % {"items": "、".join(missing)})
     if decision == StageReview.Decision.RETURN and not comment.strip():
         raise Invalid(_("Say what must change: returning needs comments."))
-    _check_lengths((_("The comments"), comment, limits.COMMENT), *((item.label, results[item.pk][1], limits.NOTE) for item in items))
+    limits.check_lengths((_("The comments"), comment, limits.COMMENT), *((item.label, results[item.pk][1], limits.NOTE) for item in items))
     vetoed = any(item.is_veto and not results[item.pk][0] for item in items)
     review = StageReview.objects.create(
         project=project, deliverable=deliverable, reviewer=user, decision=decision, comment=comment.strip(), vetoed=vetoed
@@ -538,7 +530,7 @@ def panel_decision_record(*, project: VideoProject, user, verdict: str, comment:
     if verdict not in PANEL_VERDICTS:
         raise Invalid(_("Choose pass, revise or reject."))
     decision, name, new_status = PANEL_VERDICTS[verdict]
-    _check_lengths((_("The comments"), comment, limits.COMMENT))
+    limits.check_lengths((_("The comments"), comment, limits.COMMENT))
     review = StageReview.objects.create(
         project=project, deliverable=deliverable, reviewer=user, decision=decision, comment=comment.strip(),
         vetoed=vetoed,

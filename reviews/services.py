@@ -49,8 +49,7 @@ def _office(user) -> None:
 
 def _text(label, value: str, cap: int) -> str:
     value = (value or "").strip()
-    if len(value) > cap:
-        raise Invalid(_("%(field)s is longer than %(max)s characters.") % {"field": label, "max": cap})
+    limits.check_lengths((label, value, cap))
     return value
 
 

@@ -32,10 +32,8 @@ def _lock(venue: Venue | None) -> Venue | None:
 def _check_text(title: str, platform: str, course_name: str) -> None:
     if not title:
         raise Invalid(_("Give the event a title."))
-    for label, value, cap in ((_("The title"), title, limits.TITLE), (_("The platform"), platform, limits.PLATFORM),
-                              (_("The course name"), course_name, limits.TITLE)):
-        if len(value) > cap:
-            raise Invalid(_("%(field)s is longer than %(max)s characters.") % {"field": label, "max": cap})
+    limits.check_lengths((_("The title"), title, limits.TITLE), (_("The platform"), platform, limits.PLATFORM),
+                         (_("The course name"), course_name, limits.TITLE))
 
 
 def _clean_event(kind, *, title, starts_at, ends_at, platform, course_kind, course_name, venue, roster_size):
@@ -361,8 +359,7 @@ def link_create(*, event: Event, user, film: VideoProject, label: str = "",
     package that failed before is tried again."""
     rules.check_can_link(event, user)
     label = label.strip()
-    if len(label) > limits.PLATFORM:
-        raise Invalid(_("%(field)s is longer than %(max)s characters.") % {"field": _("The label"), "max": limits.PLATFORM})
+    limits.check_lengths((_("The label"), label, limits.PLATFORM))
     if not event.slots.filter(film_id=film.pk).exists():
         raise Invalid(_("“%(film)s” is not in “%(event)s”: programme it first.") % {"film": film.title, "event": event.title})
     now = timezone.now()

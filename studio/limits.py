@@ -4,6 +4,10 @@ that no single request can fill the database or the memory of a worker."""
 
 import datetime as dt
 
+from django.utils.translation import gettext as _
+
+from studio.errors import Invalid
+
 # Free text, in characters. A 20-minute film's script and narration run to some 10,000 characters.
 TITLE = 120
 LOGLINE = 1000
@@ -45,3 +49,11 @@ EVENT_YEARS_AROUND = 5
 EVENT_MAX_DAYS = 366
 PLATFORM = 60
 AUDIENCE = 1_000_000
+
+
+def check_lengths(*fields) -> None:
+    """Free text over its cap is refused with the field named: each of ``fields`` is
+    ``(label, value, cap)``. Services call it; forms and serializers say the caps early."""
+    for label, value, cap in fields:
+        if len(value) > cap:
+            raise Invalid(_("%(field)s is longer than %(max)s characters.") % {"field": label, "max": cap})

@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from media.models import Cut, Upload, WaiverRequest
-from projects.access import projects_visible_to
+from projects.access import of_visible_projects, projects_visible_to
 from studio.roles import is_office
 
 
@@ -20,9 +20,8 @@ def get_cut_for_user(user, pk) -> Cut:
 
 def waiver_requests_visible_to(user):
     """Waiver requests of the cuts the user sees (their projects'); newest first."""
-    visible = projects_visible_to(user).values("pk")
-    return (WaiverRequest.objects.filter(cut__deliverable__project__in=visible)
-            .select_related("cut__deliverable__project__topic", "requested_by", "answered_by"))
+    rows = WaiverRequest.objects.select_related("cut__deliverable__project__topic", "requested_by", "answered_by")
+    return of_visible_projects(rows, user, via="cut__deliverable__project")
 
 
 def get_waiver_request_for_user(user, pk) -> WaiverRequest:

@@ -127,10 +127,9 @@ class Cut(models.Model):
     # did not answer when it was enqueued, or lost it) is queued again by ``claims.media_sweep``.
     queued_at = models.DateTimeField(default=timezone.now)
     task_id = models.CharField(max_length=64, blank=True)
-    # The same for its HLS packaging (``media.showings.hls_request``): when a showing last asked
-    # for it and the task queued for it, so a new viewer link queues it again only when no task
-    # waits for it already (none queued yet, Redis did not answer, or lost it).
-    hls_queued_at = models.DateTimeField(null=True, blank=True)
+    # The task queued for its HLS packaging (``media.showings.hls_request``), so a new viewer link
+    # queues it again only when no task waits for it already (none queued yet, Redis did not
+    # answer, or lost it).
     hls_task_id = models.CharField(max_length=64, blank=True)
     qc = models.JSONField(_("technical QC"), default=dict, blank=True)
     qc_passed = models.BooleanField(_("QC passed"), null=True)

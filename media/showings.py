@@ -22,7 +22,6 @@ from pathlib import Path
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from media import claims, ffmpeg, pipeline, storage, uploads
 from media.models import Cut, Rendition
@@ -65,7 +64,6 @@ def hls_request(*, project) -> Cut | None:
     if cut is None or hls_of(cut) is not None:
         return cut
     cut_id = cut.pk
-    Cut.objects.filter(pk=cut_id).update(hls_queued_at=timezone.now())
     # As processing is queued (``claims.cut_enqueue``): after the commit, the task's id noted on the
     # cut, a queue that does not answer logged rather than raised into the saved showing.
     transaction.on_commit(lambda: claims.hls_enqueue(cut_id))

@@ -9,11 +9,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddField(
             model_name="cut",
-            name="hls_queued_at",
-            field=models.DateTimeField(blank=True, null=True),
-        ),
-        migrations.AddField(
-            model_name="cut",
             name="hls_task_id",
             field=models.CharField(blank=True, max_length=64),
         ),

@@ -17,9 +17,11 @@ but never past the showing's close or the link's expiry: a copied playlist stops
 """
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
@@ -84,8 +86,19 @@ def watch_path(link: ViewerLink) -> str:
 
 
 def _payload(signed: str, salt: str) -> dict | None:
+    """What ``signed`` says under ``salt`` when its signature holds, else None."""
+    payload = _verified(signed, salt, settings.SECRET_KEY, tuple(settings.SECRET_KEY_FALLBACKS))
+    return dict(payload) if payload is not None else None
+
+
+# A showing's viewers all send the same link token, with every beacon and every segment: checking
+# its signature is the same computation each time (the keys are part of the cache key, so a key
+# rotated out stops verifying), and the checks that change over time (revocation, expiry, the
+# window) are made by the caller on every request.
+@functools.lru_cache(maxsize=4096)
+def _verified(signed: str, salt: str, key: str, fallbacks: tuple) -> dict | None:
     try:
-        payload = signing.Signer(salt=salt).unsign_object(signed)
+        payload = signing.Signer(key=key, fallback_keys=fallbacks, salt=salt).unsign_object(signed)
     except (signing.BadSignature, ValueError, UnicodeDecodeError):
         return None
     return payload if isinstance(payload, dict) else None

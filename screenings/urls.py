@@ -1,6 +1,6 @@
 from django.urls import path
 
-from screenings import feed_views, views, watch
+from screenings import feed_views, views
 
 urlpatterns = [
     path("screenings/", views.event_list, name="event-list"),
@@ -22,9 +22,4 @@ urlpatterns = [
     path("feeds/films.json", feed_views.films_json, name="feed-films-json"),
     path("feeds/films.rss", feed_views.films_rss, name="feed-films-rss"),
     path("feeds/posters/<str:signed>.jpg", feed_views.feed_poster, name="feed-poster"),
-    # The viewer's side: no account, the signed token is the key.
-    path("watch/file/<str:signed>/", watch.watch_file, name="watch-file"),
-    path("watch/<str:token>/", watch.watch, name="watch"),
-    path("watch/<str:token>/index.m3u8", watch.watch_playlist, name="watch-playlist"),
-    path("watch/<str:token>/seen", watch.watch_seen, name="watch-seen"),
 ]

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from studio import health, views
 
 urlpatterns = [
+    path("", include("screenings.watch_urls")),  # first: the view beacon is the busiest route
     path("", include("projects.urls")),
     path("", include("media.urls")),
     path("", include("reviews.urls")),

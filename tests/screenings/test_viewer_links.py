@@ -194,3 +194,16 @@ def test_links_are_for_cloud_showings_and_their_films(live, organiser, film_week
     response = client.post(reverse("link-create", args=[live.event.pk]), {"film": live.film.pk, "label": "长" * 61})
     assert response.status_code == 400
     assert screening_rows() == before
+
+
+def test_a_token_signed_with_a_key_rotated_out_stops_opening_though_it_opened_before(live, settings):
+    """A link's signature check is remembered per token (``links._verified``); the keys are part of
+    what it is remembered under, so rotating a key out is not undone by that memory."""
+    token, old_key = live.token, settings.SECRET_KEY
+    assert links.open_token(token).status == "open"
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "a-new-key-" + "k" * 50, [old_key]
+    assert links.open_token(token).status == "open"  # still signed by a key in use
+    settings.SECRET_KEY_FALLBACKS = []
+    assert links.open_token(token).status == "bad"
+    assert links.claim_of(token) is None
+    assert _get(Client(), reverse("watch", args=[token])).status_code == 404

@@ -519,6 +519,11 @@ PANEL_VERDICTS = {
 }
 
 
+def panel_verdict_confirmation(project: VideoProject, verdict: str) -> str:
+    """What confirming the panel's ``verdict`` does for good ("" when it needs no confirmation)."""
+    return confirmation_of(project, PANEL_VERDICTS[verdict][1]) if verdict in PANEL_VERDICTS else ""
+
+
 @transaction.atomic
 def panel_decision_record(*, project: VideoProject, user, verdict: str, comment: str = "", vetoed: bool = False) -> StageReview:
     """Record the panel's confirmed verdict on the cut under review and fire its transition: pass

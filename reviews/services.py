@@ -382,17 +382,8 @@ def decision_confirm(*, entry: Entry, user, verdict: str, note: str = "") -> Dec
     other is told so (409)."""
     Entry.objects.select_for_update().filter(pk=entry.pk).first()
     entry = Entry.objects.select_related("session", "session__rubric", "project", "cut").get(pk=entry.pk)
-    if Decision.objects.filter(entry=entry).exists():
-        raise Conflict(_("The verdict on this cut has already been confirmed."))
-    rules.check_can_decide(entry, user)
-    if verdict not in Verdict.values:
-        raise Invalid(_("Choose pass, revise or reject."))
+    summary = decision_check(entry=entry, user=user, verdict=verdict)
     note = _text(_("The note"), note, limits.COMMENT)
-    summary = entry_summary(entry)
-    if summary.n == 0:
-        raise Conflict(_("No member has submitted a scorecard for this cut yet."))
-    if verdict == Verdict.PASS and summary.veto_failed:
-        raise Conflict(_("A member failed the veto item (political orientation): this cut cannot pass."))
     proposed = scoring.propose_verdict(summary, verdict_rule(entry.session.rubric)) or ""
     try:
         with transaction.atomic():
@@ -415,6 +406,28 @@ def decision_confirm(*, entry: Entry, user, verdict: str, note: str = "") -> Dec
     submitted = [c.member.user for c in entry.cards.select_related("member__user") if c.submitted]
     notify.notify(submitted, "decided", {"film": film, "verdict": verdict}, reverse("panel-entry", args=[entry.session_id, entry.pk]))
     return decision
+
+
+def decision_check(*, entry: Entry, user, verdict: str):
+    """Whether ``user`` may confirm ``verdict`` on ``entry`` now, without writing anything (the
+    board asks before it shows the confirmation of a reject); the entry's summary when so."""
+    if Decision.objects.filter(entry=entry).exists():
+        raise Conflict(_("The verdict on this cut has already been confirmed."))
+    rules.check_can_decide(entry, user)
+    if verdict not in Verdict.values:
+        raise Invalid(_("Choose pass, revise or reject."))
+    summary = entry_summary(entry)
+    if summary.n == 0:
+        raise Conflict(_("No member has submitted a scorecard for this cut yet."))
+    if verdict == Verdict.PASS and summary.veto_failed:
+        raise Conflict(_("A member failed the veto item (political orientation): this cut cannot pass."))
+    return summary
+
+
+def decision_consequence(entry: Entry, verdict: str) -> str:
+    """What confirming ``verdict`` does for good, to ask before it ("" for a verdict that can be
+    followed by another version: pass and revise). The words are the project transition's own."""
+    return project_services.panel_verdict_confirmation(entry.project, verdict)
 
 
 def _producers(project: VideoProject):

@@ -423,9 +423,15 @@ def session_board(request, pk):
 def entry_decide(request, pk, entry_pk):
     session = access.get_session_for_office(request.user, pk)
     entry = access.get_entry_for_user(request.user, pk, entry_pk)
+    verdict, note = request.POST.get("verdict", ""), request.POST.get("note", "")
     try:
-        services.decision_confirm(entry=entry, user=request.user, verdict=request.POST.get("verdict", ""),
-                                  note=request.POST.get("note", ""))
+        # A verdict that ends the project (reject) first answers with what it does for good and a
+        # form to confirm it, the note kept; nothing is written until that form comes back.
+        if (consequence := services.decision_consequence(entry, verdict)) and request.POST.get("confirmed") != "1":
+            services.decision_check(entry=entry, user=request.user, verdict=verdict)
+            return render(request, "reviews/verdict_confirm.html",
+                          {"session": session, "entry": entry, "verdict": verdict, "note": note, "consequence": consequence})
+        services.decision_confirm(entry=entry, user=request.user, verdict=verdict, note=note)
     except ActionRefused as exc:
         return _refused(request, exc, lambda: render(request, "reviews/board.html", _board_context(request, session)))
     messages.success(request, _("Verdict confirmed."))

@@ -305,7 +305,10 @@ class VideoProject(ConcurrentTransitionMixin, models.Model):
         target=State.REJECTED,
         conditions=[deliverable_submitted, review_rejects],
         permission=office_only,
-        custom={"label": _("Reject the film after panel review"), "direct": False},
+        custom={"label": _("Reject the film after panel review"), "direct": False, "confirm": _(
+            "The film is rejected for good: the project ends, no new version of the cut can be submitted "
+            "and it will not be screened. The unit's producers and the panel members are told, with your note."
+        )},
     )
     def fail_panel(self):
         pass

@@ -151,6 +151,35 @@ def test_confirming_from_the_board_moves_the_project(world, client):
     assert again.status_code == 409 and Decision.objects.get().verdict == "pass"
 
 
+def test_a_reject_verdict_asks_first_keeps_the_note_and_changes_nothing_until_confirmed(world, client):
+    score(world, world.expert, 2)
+    client.force_login(world.office)
+    decide = reverse("panel-entry-decide", args=[world.session.pk, world.entry.pk])
+    asked = client.post(decide, {"verdict": "reject", "note": "主题偏离"})
+    page = asked.content.decode()
+    assert asked.status_code == 200
+    assert escape(services.decision_consequence(world.entry, "reject")) in page and "The film is rejected for good" in page
+    assert 'name="confirmed" value="1"' in page and 'name="verdict" value="reject"' in page and "主题偏离</textarea>" in page
+    world.project.refresh_from_db()
+    assert world.project.state == "panel_review" and not Decision.objects.exists()
+    assert client.get(decide).status_code == 405  # a GET of the step is not the step
+    done = client.post(decide, {"verdict": "reject", "note": "主题偏离", "confirmed": "1"})
+    assert done.status_code == 302
+    world.project.refresh_from_db()
+    assert world.project.state == "rejected" and Decision.objects.get().note == "主题偏离"
+
+
+def test_pass_and_revise_need_no_confirmation_and_a_refused_reject_is_refused_before_asking(world, client):
+    assert services.decision_consequence(world.entry, "pass") == "" == services.decision_consequence(world.entry, "revise")
+    client.force_login(world.office)
+    decide = reverse("panel-entry-decide", args=[world.session.pk, world.entry.pk])
+    early = client.post(decide, {"verdict": "reject"})  # no scorecard yet: nothing to confirm
+    assert early.status_code == 409 and "No member has submitted a scorecard" in early.content.decode()
+    client.force_login(world.expert)
+    assert client.post(decide, {"verdict": "reject"}).status_code == 403
+    assert not Decision.objects.exists()
+
+
 def test_a_panelist_may_not_confirm_or_manage(world, client):
     score(world, world.expert, 9)
     client.force_login(world.expert)

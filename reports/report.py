@@ -24,6 +24,7 @@ from reviews.models import Group, Verdict
 from screenings.models import Event
 
 SECTIONS = ("summary", "films", "schedule", "panels", "audiences", "homogeneity")
+FILMS_ON_PAGE = 100  # rows of the per-film audience table on the page
 AUDIENCE_ONLY = ("audiences",)
 
 
@@ -44,9 +45,18 @@ class Table:
     percent: tuple = ()  # columns shown as percentages (stored as 0–1)
     percent_rows: tuple = ()  # rows shown as percentages (the summary's rate)
     project_columns: tuple = ()  # columns that count projects: their link lists exactly that many
+    page_rows: int | None = None  # the most rows the page shows (None: all); exports and the API have every row
 
     def is_percent(self, row, column) -> bool:
         return column in self.percent or row.key in self.percent_rows
+
+    @property
+    def shown_rows(self) -> list:
+        return self.rows if self.page_rows is None else self.rows[:self.page_rows]
+
+    @property
+    def hidden_rows(self) -> int:
+        return len(self.rows) - len(self.shown_rows)
 
 
 @dataclass
@@ -224,7 +234,10 @@ def _audiences(scope):
     def film_link(row):
         return reverse("project-detail", args=[row.key])
 
-    by_film = Table("by_film", _("Audience per film"), columns, [_audience_row(r, film_link(r)) for r in totals.by_film])
+    # One row per film shown that year: thousands in a city's year. The page lists the largest
+    # audiences (the rows come largest first); the XLSX, the CSV and the API list every film.
+    by_film = Table("by_film", _("Audience per film"), columns, [_audience_row(r, film_link(r)) for r in totals.by_film],
+                    page_rows=FILMS_ON_PAGE)
     top = Table("top", _("Top films"), columns, [_audience_row(r, film_link(r)) for r in result["top"]])
     kind_link = reverse("screening-totals")
     by_kind = Table("by_kind", _("Audience per kind of event"), columns, [

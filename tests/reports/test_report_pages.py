@@ -252,3 +252,29 @@ def test_the_project_page_draws_its_own_milestones_as_a_timeline_reading_them_on
     assert len([q for q in queries.captured_queries if f'FROM "{milestone_table}"' in q["sql"]]) == 1
     cancelled = client.get(reverse("project-detail", args=[world.p["P3"].pk])).content.decode()
     assert 'id="project-timeline"' not in cancelled  # a closed project has no traffic light, so no timeline
+
+
+def test_the_page_lists_the_largest_audiences_per_film_and_the_exports_every_film(world, monkeypatch, settings):
+    from reports import report
+
+    client = signed_in(world.office)
+    api, answer = api_cells(client, reverse("api-report", args=[2024]))
+    films = answer["sections"]["audiences"]["tables"]["by_film"]["rows"]
+    assert len(films) >= 2
+    monkeypatch.setattr(report, "FILMS_ON_PAGE", 1)  # the page's cap, brought below this year's films
+    response = client.get(reverse("report", args=[2024]))
+    parser = Cells()
+    parser.feed(body := response.content.decode())
+    shown = {key for key in parser.values if key.startswith("audiences.by_film.")}
+    assert {key.split(".")[2] for key in shown} == {films[0]["key"]}  # the largest audience first
+    assert films[0]["values"]["total"] >= max(f["values"]["total"] for f in films)
+    assert f'data-hidden-rows="{len(films) - 1}"' in body
+    more = len(films) - 1
+    assert f"此处列出前 1 行，其余 {more} 行见 XLSX、CSV 导出和 API。" in body  # the site's default language
+    xlsx = xlsx_cells(client, reverse("report-export", args=[2024, "xlsx"]), answer)
+    assert {key.split(".")[2] for key in xlsx if key.startswith("audiences.by_film.")} == {f["key"] for f in films}
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get(reverse("report", args=[2024])).content.decode()
+    assert f"The first 1 row is shown; {more} more are in the XLSX, the CSV and the API." in english
+    # nor is the API
+    assert len(client.get(reverse("api-report", args=[2024])).json()["sections"]["audiences"]["tables"]["by_film"]["rows"]) == len(films)

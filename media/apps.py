@@ -38,5 +38,4 @@ class MediaConfig(AppConfig):
         from media.timeline import media_events
         from projects import timeline
 
-        if media_events not in timeline.SOURCES:
-            timeline.SOURCES.append(media_events)
+        timeline.register(media_events, kinds=("upload", "waiver"))

@@ -2,7 +2,8 @@
 changes, versions saved and submitted, reviews with their checklist notes, and (from media) uploads,
 QC waivers and waiver requests. Read by the project page (filterable by kind) and the API.
 
-Each source is ``(project) -> list[Event]``; media adds its own to ``SOURCES`` from its AppConfig
+Each source is ``(project) -> list[Event]``, registered with the kinds it yields (``register``), so a
+filtered timeline reads only the sources of those kinds; media registers its own from its AppConfig
 (projects imports nothing of media). Events are facts worded when read, in the reader's language.
 """
 
@@ -36,12 +37,20 @@ class Event:
     url: str = ""
 
 
-SOURCES: list = []
+SOURCES: list = []  # (kinds it yields, source)
+
+
+def register(source, *, kinds) -> None:
+    """Add ``source`` to every timeline (once), as yielding events of ``kinds`` only."""
+    if all(fn is not source for _kinds, fn in SOURCES):
+        SOURCES.append((frozenset(kinds), source))
 
 
 def timeline(project, *, kinds=None) -> list[Event]:
     """Every event of ``project``, oldest first; only ``kinds`` when given."""
-    events = [event for source in SOURCES for event in source(project) if not kinds or event.kind in kinds]
+    wanted = set(kinds) if kinds else None
+    events = [event for yields, source in SOURCES if wanted is None or yields & wanted
+              for event in source(project) if wanted is None or event.kind in wanted]
     return sorted(events, key=lambda e: e.at)
 
 
@@ -93,4 +102,6 @@ def _versions_and_reviews(project):
     return out
 
 
-SOURCES += [_pitched_and_states, _plan, _versions_and_reviews]
+register(_pitched_and_states, kinds=("state",))
+register(_plan, kinds=("plan",))
+register(_versions_and_reviews, kinds=("version", "review"))

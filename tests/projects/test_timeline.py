@@ -62,3 +62,23 @@ def test_uploads_waiver_requests_and_waivers_are_on_the_timeline(client, make_pr
     part = page.split('id="timeline"')[1].split("</section>")[0]
     assert part.count('data-kind="upload"') == 1 and part.count('data-kind="waiver"') == 2
     assert "现场素材无法重拍" in part and "同意" in part and "样片.mp4" in part
+
+
+def test_a_filtered_timeline_reads_only_the_sources_of_its_kinds(make_project, office, producer_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from projects import timeline
+
+    project = make_project(State.SCRIPT)
+    submit_version(project, producer_a, "script")
+    with CaptureQueriesContext(connection) as everything:
+        timeline.timeline(project)
+    with CaptureQueriesContext(connection) as plan_only:
+        events = timeline.timeline(project, kinds={"plan"})
+    assert {e.kind for e in events} <= {"plan"}
+    tables = " ".join(q["sql"] for q in plan_only.captured_queries)
+    read_by_all = " ".join(q["sql"] for q in everything.captured_queries)
+    for skipped in ("projects_deliverable", "projects_projecttransition", "media_upload", "media_qcwaiver"):
+        assert skipped in read_by_all and skipped not in tables, skipped
+    assert len(plan_only) < len(everything)

@@ -28,12 +28,6 @@ def gate_refusals(project: VideoProject, name: str) -> list[str]:
     return [str(reason) for check in GATE_CHECKS.get(name, ()) for reason in check(project)]
 
 
-def check_pitches(user) -> None:
-    """Topics are pitched by producers and assigned by the office."""
-    if not roles.pitches(user):
-        raise Forbidden(_("Only producers and the office pitch topics."))
-
-
 def check_produces(project: VideoProject, user) -> None:
     """Deliverables are written by the producing unit (and the office, which may step in)."""
     if not roles.produces(user, project):

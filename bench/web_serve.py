@@ -50,6 +50,8 @@ SECRET_KEY = "bench-web-serve-secret-" + "w" * 40
 EMPTY = ("empty view", "/bench/empty/x/seen")  # bench/server_urls.empty: the same middleware, no database
 # The baseline of web_list.py's runserver figures, for comparing with them (there the list ran at 19 % of it).
 LOGIN = ("login page", "/accounts/login/")
+# The ceiling of any signed-in page: the session and user lookups, then an empty answer.
+SIGNED_IN = ("signed-in empty view", "/bench/signed-in/")
 PAGES = [("list", "/projects/"), ("list p50", "/projects/?page=50"), ("dashboard", "/")]
 
 
@@ -89,7 +91,7 @@ def inprocess(repeats: int) -> dict:
     client = Client()
     client.force_login(User.objects.filter(groups__name="office").first())
     out = {}
-    for label, url in [EMPTY, LOGIN] + PAGES:
+    for label, url in [EMPTY, SIGNED_IN, LOGIN] + PAGES:
         for _ in range(3):
             client.get(url)
         with CaptureQueriesContext(connection) as captured:
@@ -125,6 +127,8 @@ def extract(ref: str, into: Path) -> Path:
     archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref], capture_output=True, check=True, timeout=120).stdout
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True, timeout=120)
     (into / ".venv").symlink_to((ROOT / ".venv").resolve())
+    # The bench's own URLs (its baselines) are this version's in both trees, so both serve the same ones.
+    shutil.copy(BENCH_DIR / "server_urls.py", into / "bench" / "server_urls.py")
     return into
 
 
@@ -286,7 +290,7 @@ def run(args, tmpdir, began, load_start):
         for rnd in range(args.rounds):
             order = trees if rnd % 2 == 0 else trees[::-1]
             for name, _ in order:
-                for label, url in [EMPTY, LOGIN] + PAGES:
+                for label, url in [EMPTY, SIGNED_IN, LOGIN] + PAGES:
                     p = phase(ports[name], url, cookie, args.clients, args.warmup_seconds, args.phase_seconds)
                     loads[name].setdefault(label, []).append(p)
                     print(f"round {rnd + 1} {name:>8} {url:<22} n={p['n']:>5} err={p['errors']} {p['n'] / p['wall']:6.1f} req/s "
@@ -330,7 +334,7 @@ def report(info, args, seeded, trees, inproc, loads, restarts, total_s):
               "| version | page | status | queries | table rows | KiB | CPU ms median | CPU ms min | wall ms median |",
               "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     for name in names:
-        for label, url in [EMPTY, LOGIN] + PAGES:
+        for label, url in [EMPTY, SIGNED_IN, LOGIN] + PAGES:
             s = inproc[name][label]
             lines.append(f"| {title[name]} | `{url}` | {s['status']} | {s['queries']} | {s['rows']} | {s['bytes'] / 1024:.0f} | "
                          f"{s['cpu']:.1f} | {s['cpu_min']:.1f} | {s['wall']:.1f} |")
@@ -342,16 +346,16 @@ def report(info, args, seeded, trees, inproc, loads, restarts, total_s):
               f"per request; {args.rounds} rounds of {args.phase_seconds:.0f} s per page after {args.warmup_seconds:.0f} s "
               "of warm-up, the versions taking turns (only one server under load at a time). Ratios are against the "
               "empty view of the same server; the ratio per round shows the spread.", "",
-              "| version | page | requests | errors | req/s | p50 ms | p95 ms | max ms | KiB | throughput / empty view | per round | p95 / empty view's | throughput / login page |",
-              "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|"]
+              "| version | page | requests | errors | req/s | p50 ms | p95 ms | max ms | KiB | throughput / empty view | per round | p95 / empty view's | throughput / login page | throughput / signed-in empty view |",
+              "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|"]
     for name in names:
-        base, login = summary(loads[name][EMPTY[0]]), summary(loads[name][LOGIN[0]])
-        for label, url in [EMPTY, LOGIN] + PAGES:
+        base, login, signed = (summary(loads[name][page[0]]) for page in (EMPTY, LOGIN, SIGNED_IN))
+        for label, url in [EMPTY, SIGNED_IN, LOGIN] + PAGES:
             s = summary(loads[name][label])
             rounds = " / ".join(f"{(p['n'] / p['wall']) / (e['n'] / e['wall']):.0%}" for p, e in zip(loads[name][label], loads[name][EMPTY[0]]))
             lines.append(f"| {title[name]} | `{url}` | {s['n']} | {s['errors']} | {s['rps']:.1f} | {s['p50']:.0f} | {s['p95']:.0f} | "
                          f"{s['max']:.0f} | {s['bytes'] / 1024:.0f} | {s['rps'] / base['rps']:.0%} | {rounds} | {s['p95'] / base['p95']:.1f}× | "
-                         f"{s['rps'] / login['rps']:.0%} |")
+                         f"{s['rps'] / login['rps']:.0%} | {s['rps'] / signed['rps']:.0%} |")
     if any(restarts.values()):
         lines += ["", "gunicorn restarted workers during the run (`max_requests`): "
                   + ", ".join(f"{title[n]} {r}" for n, r in restarts.items()) + "."]

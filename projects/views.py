@@ -347,7 +347,7 @@ def storyboard_edit(request, pk):
     empty = formset.empty_form
     context["empty_row"] = {"form": empty, "cells": [empty[name] for name in STORYBOARD_FIELDS], "shot": None}
     context["editor_words"] = {
-        "arrange": _("Arrange"), "add": _("Add a shot"), "handle": _("Drag to move shot {n}"),
+        "arrange": _("Arrange"), "add": _("Add a shot"),
         "up": _("Move shot {n} up"), "down": _("Move shot {n} down"),
         "above": _("Insert a shot above shot {n}"), "below": _("Insert a shot below shot {n}"),
         "delete": _("Delete shot {n}"), "undo": _("Undo deleting shot {n}"), "deleted": _("Deleted: this row is left out when you save."),

@@ -349,7 +349,7 @@ def storyboard_edit(request, pk):
     context["editor_words"] = {
         "arrange": _("Arrange"), "add": _("Add a shot"),
         "up": _("Move shot {n} up"), "down": _("Move shot {n} down"),
-        "above": _("Insert a shot above shot {n}"), "below": _("Insert a shot below shot {n}"),
+        "above": _("Insert above shot {n}"), "below": _("Insert below shot {n}"),
         "delete": _("Delete shot {n}"), "undo": _("Undo deleting shot {n}"), "deleted": _("Deleted: this row is left out when you save."),
         "moved": _("Shot moved to place {n}."), "frameOf": _("Frame of shot {n}"),
         "aboveShort": _("Insert above"), "belowShort": _("Insert below"), "deleteShort": _("Delete"), "undoShort": _("Undo"),

@@ -127,34 +127,35 @@
   }
 
   // Drag by the handle with pointer events (mouse, pen and touch alike): the row follows the
-  // pointer over the other rows; the order is taken when it is let go.
+  // pointer over the other rows; the order is taken when it is let go. The moves are heard on the
+  // window: moving the row in the document would end a pointer capture on its handle.
   function drag(event, row) {
+    if (event.button !== 0) return;
     event.preventDefault();
-    const handle = event.currentTarget;
-    handle.setPointerCapture?.(event.pointerId);
     row.classList.add("dragging");
     const onMove = (e) => {
       for (const other of rows()) {
         if (other === row) continue;
         const r = other.getBoundingClientRect();
         if (e.clientY >= r.top && e.clientY <= r.bottom) {
-          if (e.clientY < r.top + r.height / 2) other.before(row); else other.after(row);
+          if (e.clientY < r.top + r.height / 2) { if (row.nextElementSibling !== other) other.before(row); }
+          else if (row.previousElementSibling !== other) other.after(row);
           break;
         }
       }
     };
     const onUp = () => {
-      handle.removeEventListener("pointermove", onMove);
-      handle.removeEventListener("pointerup", onUp);
-      handle.removeEventListener("pointercancel", onUp);
+      window.removeEventListener("pointermove", onMove);
+      window.removeEventListener("pointerup", onUp);
+      window.removeEventListener("pointercancel", onUp);
       row.classList.remove("dragging");
       renumber();
       touch();
       say(fill(words.moved, rows().indexOf(row) + 1));
     };
-    handle.addEventListener("pointermove", onMove);
-    handle.addEventListener("pointerup", onUp);
-    handle.addEventListener("pointercancel", onUp);
+    window.addEventListener("pointermove", onMove);
+    window.addEventListener("pointerup", onUp);
+    window.addEventListener("pointercancel", onUp);
   }
 
   // The server sends a few blank rows for use without this script; with it, "add a shot" does.

@@ -347,7 +347,8 @@ def storyboard_edit(request, pk):
     empty = formset.empty_form
     context["empty_row"] = {"form": empty, "cells": [empty[name] for name in STORYBOARD_FIELDS], "shot": None}
     context["editor_words"] = {
-        "arrange": _("Arrange"), "add": _("Add a shot"),
+        "arrange": _("Arrange"),
+        "hint": _("Move a row with its ↑ and ↓ buttons, by dragging its ⠿ handle, or with Alt+↑ and Alt+↓ anywhere in the row."), "add": _("Add a shot"),
         "up": _("Move shot {n} up"), "down": _("Move shot {n} down"),
         "above": _("Insert above shot {n}"), "below": _("Insert below shot {n}"),
         "delete": _("Delete shot {n}"), "undo": _("Undo deleting shot {n}"), "deleted": _("Deleted: this row is left out when you save."),

@@ -117,7 +117,9 @@ def test_a_producer_arranges_the_shots_and_one_save_writes_them_in_that_order(
         expect(picture(2)).to_have_value("丙：党员志愿者为老人送餐")
         expect(picture(2)).to_be_focused()
         expect(rows.nth(2).locator("th .shot-n")).to_have_text("3")
-        # Drag 甲 by its handle below the last row.
+        # Drag 甲 by its handle below the last row (the window tall enough for both in sight).
+        page.set_viewport_size({"width": DESKTOP["width"], "height": 1600})
+        page.evaluate("() => window.scrollTo(0, 0)")
         handle = rows.nth(0).locator(".handle").bounding_box()
         last = rows.nth(3).bounding_box()
         page.mouse.move(handle["x"] + handle["width"] / 2, handle["y"] + handle["height"] / 2)
@@ -126,6 +128,7 @@ def test_a_producer_arranges_the_shots_and_one_save_writes_them_in_that_order(
         page.mouse.move(handle["x"] + 5, last["y"] + last["height"] * 0.8, steps=2)
         page.mouse.up()
         assert [picture(i).input_value()[:1] for i in range(4)] == ["新", "丙", "乙", "甲"]
+        page.set_viewport_size(DESKTOP)
         # Delete 新 (the first row): marked, numbered out, undoable.
         rows.nth(0).locator("button.delete").click()
         expect(rows.nth(0)).to_have_class("shot deleted")

@@ -19,6 +19,7 @@
   const touch = () => { dirty = true; form.dataset.dirty = "1"; };
 
   form.classList.add("enhanced");
+  document.getElementById("shots-help")?.append(" ", words.hint);
   const head = table.tHead.rows[0];
   const th = document.createElement("th");
   th.scope = "col";
@@ -29,13 +30,26 @@
   const isDeleted = (row) => row.classList.contains("deleted");
   const deleteBox = (row) => row.querySelector('input[name$="-DELETE"]');
 
-  function button(cls, text, onClick) {
+  // A button shows a symbol at desktop width and, where given, a word on a phone's card (CSS);
+  // its accessible name (set in renumber) names the shot and contains the word.
+  function button(cls, text, onClick, word) {
     const b = document.createElement("button");
     b.type = "button";
     b.className = `secondary ${cls}`;
-    b.textContent = text;
+    setText(b, text, word);
     b.addEventListener("click", onClick);
     return b;
+  }
+  function setText(b, text, word) {
+    b.replaceChildren();
+    if (!word) { b.textContent = text; return; }
+    const sym = document.createElement("span");
+    sym.className = "sym";
+    sym.textContent = text;
+    const w = document.createElement("span");
+    w.className = "word";
+    w.textContent = word;
+    b.append(sym, w);
   }
 
   function tools(row) {
@@ -46,18 +60,21 @@
     handle.textContent = "⠿";
     handle.setAttribute("aria-hidden", "true");
     handle.addEventListener("pointerdown", (e) => drag(e, row));
-    cell.append(
+    const inner = document.createElement("div");
+    inner.className = "tools-inner";
+    inner.append(
       handle,
       button("up", "↑", () => move(row, -1, row.querySelector("button.up"))),
       button("down", "↓", () => move(row, 1, row.querySelector("button.down"))),
-      button("above", words.aboveShort, () => insert(row, "before")),
-      button("below", words.belowShort, () => insert(row, "after")),
+      button("above", "+↑", () => insert(row, "before"), words.aboveShort),
+      button("below", "+↓", () => insert(row, "after"), words.belowShort),
       button("delete", words.deleteShort, () => toggleDelete(row)),
     );
-    const note = document.createElement("span");
+    cell.appendChild(inner);
+    const note = document.createElement("p");
     note.className = "deleted-note";
     note.textContent = words.deleted;
-    cell.appendChild(note);
+    row.querySelector(".c-picture").appendChild(note);
     row.appendChild(cell);
     row.addEventListener("keydown", (e) => {
       if (!e.altKey || (e.key !== "ArrowUp" && e.key !== "ArrowDown")) return;
@@ -79,7 +96,10 @@
       row.querySelectorAll(".shot-n").forEach((el) => { el.textContent = shown; });
       const img = row.querySelector(".thumb img");
       if (img) img.alt = fill(words.frameOf, shown);
-      const label = (key, sel) => { const b = row.querySelector(sel); if (b) b.setAttribute("aria-label", fill(words[key], shown)); };
+      const label = (key, sel) => {
+        const b = row.querySelector(sel);
+        if (b) { b.setAttribute("aria-label", fill(words[key], shown)); b.title = b.getAttribute("aria-label"); }
+      };
       label("up", "button.up"); label("down", "button.down"); label("above", "button.above"); label("below", "button.below");
       label(isDeleted(row) ? "undo" : "delete", "button.delete");
       row.querySelector("button.up").disabled = index === 0;
@@ -123,6 +143,8 @@
     renumber();
     touch();
     row.querySelector("button.delete").textContent = box.checked ? words.undoShort : words.deleteShort;
+    const picture = row.querySelector('textarea[name$="-picture"]').value.trim();
+    row.querySelector(".deleted-note").textContent = picture ? `${words.deleted} “${picture.slice(0, 24)}”` : words.deleted;
     row.querySelector("button.delete").focus();
   }
 

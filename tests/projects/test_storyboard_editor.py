@@ -239,3 +239,38 @@ def test_the_upload_limits_fit_the_largest_storyboard_with_a_frame_a_row(setting
     rows = limits.SHOTS + 3
     assert settings.DATA_UPLOAD_MAX_NUMBER_FIELDS >= rows * per_row + 10
     assert settings.DATA_UPLOAD_MAX_NUMBER_FILES >= limits.SHOTS
+
+
+def test_the_api_writes_shot_size_and_notes_and_refuses_an_unknown_size(make_project, producer_a):
+    from rest_framework.test import APIClient
+
+    project = make_project(State.STORYBOARD)
+    api = APIClient()
+    api.force_authenticate(producer_a)
+    url = f"/api/projects/{project.pk}/deliverables/"
+    body = {"kind": "storyboard", "base_version": 0,
+            "shots": [{"picture": "甲", "duration_seconds": 3, "shot_size": "wide-ish"}]}
+    assert api.post(url, body, format="json").status_code == 400
+    assert versions(project) == []
+    body["shots"][0].update(shot_size="extreme", notes="手持")
+    response = api.post(url, body, format="json", headers={"Accept-Language": "zh-hans"})
+    assert response.status_code == 201, response.content
+    (s,) = response.json()["shots"]
+    assert (s["shot_size"], s["shot_size_label"], s["notes"]) == ("extreme", "大特写", "手持")
+
+
+def test_a_picture_of_a_format_frames_refuse_answers_400_naming_the_shot(editor):
+    import io
+
+    from PIL import Image
+
+    project, url, post = editor
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(buffer, format="GIF")
+    gif = SimpleUploadedFile("动图.gif", buffer.getvalue(), content_type="image/gif")
+    response = post([shot("甲"), shot("乙", frame=gif)])
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Shot 2: “动图.gif” is not a picture: a frame is a JPEG, PNG or WebP image." in page
+    assert "乙" in page and "Choose the frame again" in page
+    assert versions(project) == []

@@ -193,6 +193,7 @@
   table.after(addButton);
   renumber();
 
+  if (form.dataset.unsaved) touch();  // a refused save shown again: these rows are not saved yet
   form.addEventListener("input", touch);
   form.addEventListener("change", touch);
   form.addEventListener("submit", () => { dirty = false; delete form.dataset.dirty; });

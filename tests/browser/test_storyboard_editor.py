@@ -170,3 +170,36 @@ def test_a_producer_arranges_the_shots_and_one_save_writes_them_in_that_order(
     finally:
         context.close()
     assert not found, describe(found)
+
+
+def test_without_its_script_the_editor_still_saves_adds_and_deletes_rows(browser, live_server, make_project, producer_a):
+    project = make_project(State.STORYBOARD)
+    services.deliverable_save(project=project, user=producer_a, kind="storyboard", base_version=0, shots=[
+        {"number": 1, "picture": "甲", "duration_seconds": 6}, {"number": 2, "picture": "乙", "duration_seconds": 8}])
+    context = browser.new_context(base_url=live_server.url, viewport=DESKTOP, locale="zh-CN", java_script_enabled=False)
+    context.set_default_timeout(10_000)
+    context.route("**/favicon.ico", lambda route: route.fulfill(status=204, body=""))
+    try:
+        page = context.new_page()
+        page.goto("/accounts/login/")
+        page.fill("input[name=username]", "producer_a")
+        page.fill("input[name=password]", "pw-producer_a")
+        with page.expect_navigation():
+            page.click("main form button[type=submit]")
+        page.goto(f"/projects/{project.pk}/storyboard/")
+        rows = page.locator("#shots tbody tr")
+        expect(rows).to_have_count(5)  # two shots and three blank rows
+        expect(page.locator("button.add")).to_have_count(0)
+        rows.nth(0).locator("label.check:has(input[name$='-DELETE'])").click()
+        rows.nth(2).locator("textarea[name$='-picture']").fill("丙")
+        rows.nth(2).locator("input[name$='-duration_seconds']").fill("3")
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "storyboard-editor-nojs-zh-hans-1366.png"), full_page=True)
+        with page.expect_navigation():
+            page.click("#storyboard-form button[type=submit]")
+        assert page.url.endswith(f"/projects/{project.pk}/"), page.url
+        page.goto("about:blank")
+    finally:
+        context.close()
+    v2 = project.deliverables.get(kind=Deliverable.Kind.STORYBOARD, version=2)
+    assert [(s.number, s.picture) for s in v2.shots.all()] == [(1, "乙"), (2, "丙")]

@@ -1,12 +1,14 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from projects import frames
 from projects.models import (
     FRAME_RATES,
     ChecklistItem,
     Genre,
     Origin,
     Resolution,
+    Shot,
     StageReview,
     Track,
     Unit,
@@ -62,16 +64,38 @@ class StoryboardHeaderForm(forms.Form):
 
 
 class ShotForm(forms.Form):
-    number = forms.IntegerField(label=_("Shot"), min_value=1, max_value=limits.SHOT_NUMBER)
+    """One row of the storyboard editor. Shots are numbered by their order on the page when saved
+    (the editor's script moves rows and renumbers their prefixes), so no number is typed. ``source``
+    is the stored shot this row was copied from (its id, as ``services._carried_frames`` reads it):
+    the frame follows the row wherever it moves; a new row has none."""
+
     picture = forms.CharField(label=_("Picture"), widget=forms.Textarea(attrs={"rows": 2}), max_length=limits.SHOT_TEXT)
+    shot_size = forms.ChoiceField(label=_("Shot size (景别)"), choices=[("", "—"), *Shot.Size.choices], required=False)
     dialogue = forms.CharField(label=_("Narration / dialogue"), widget=forms.Textarea(attrs={"rows": 2}), required=False,
                                max_length=limits.SHOT_TEXT)
     camera_movement = forms.CharField(label=_("Camera movement (运镜)"), max_length=limits.CAMERA_MOVEMENT, required=False)
     duration_seconds = forms.IntegerField(label=_("Duration (s)"), min_value=1, max_value=limits.SHOT_SECONDS)
-    frame = forms.ImageField(label=_("Frame"), required=False)
+    notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=limits.SHOT_TEXT)
+    frame = forms.ImageField(label=_("Frame"), required=False, widget=forms.FileInput(attrs={"accept": frames.ACCEPT}))
+    remove_frame = forms.BooleanField(label=_("Remove the frame"), required=False)
+    source = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1, max_value=2**31 - 1)
+
+    # What a row holds besides these is the user's: a row with nothing typed in it is left out.
+    BOOKKEEPING = ("source", "remove_frame", "DELETE")
+
+    def has_changed(self):
+        return any(name not in self.BOOKKEEPING for name in self.changed_data)
 
 
-ShotFormSet = forms.formset_factory(ShotForm, extra=3, can_delete=True, max_num=limits.SHOTS, validate_max=True)
+class BaseShotFormSet(forms.BaseFormSet):
+    def initial_form_count(self):
+        # Every posted row is judged by what it holds, wherever the editor moved it: a blank row
+        # is skipped, a filled one is checked (Django would insist the first N rows be filled).
+        return 0 if self.is_bound else super().initial_form_count()
+
+
+ShotFormSet = forms.formset_factory(ShotForm, formset=BaseShotFormSet, extra=3, can_delete=True,
+                                    max_num=limits.SHOTS, validate_max=True)
 
 
 class ReviewForm(forms.Form):

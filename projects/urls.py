@@ -14,6 +14,8 @@ urlpatterns = [
     path("projects/<int:pk>/submit/<slug:kind>/", views.deliverable_submit, name="deliverable-submit"),
     path("projects/<int:pk>/versions/<int:version_pk>/", views.deliverable_detail, name="deliverable-detail"),
     path("projects/<int:pk>/versions/<int:version_pk>/shots/<int:number>/frame", views.shot_frame, name="shot-frame"),
+    path("projects/<int:pk>/versions/<int:version_pk>/shots/<int:number>/thumbnail", views.shot_thumbnail,
+         name="shot-thumbnail"),
     path("projects/<int:pk>/review/", views.stage_review, name="stage-review"),
     path("calls/", views.call_list, name="call-list"),
     path("calls/<int:pk>/pitch/", views.topic_pitch, name="topic-pitch"),

@@ -27,10 +27,10 @@ from projects.forms import (
     StoryboardHeaderForm,
 )
 from projects.icalendar import milestones_calendar
-from projects.models import Deliverable, Genre, Milestone, Stage, State, Track, VideoProject
+from projects.models import Deliverable, Genre, Milestone, Shot, Stage, State, Track, VideoProject
 from projects.models.i18n import bilingual_label
-from studio import calendars
-from studio.errors import ActionRefused
+from studio import calendars, limits
+from studio.errors import ActionRefused, StaleEdit
 
 STATUS_FILTERS = (schedule.RED, schedule.YELLOW, schedule.GREEN)
 LIST_FILTERS = {"state": "state", "track": "track__code", "genre": "genre__code", "unit": "unit__code"}
@@ -300,26 +300,90 @@ def script_edit(request, pk):
 @require_http_methods(["GET", "POST"])
 @login_required
 def storyboard_edit(request, pk):
+    """The shot list editor: one save writes one version. Shots are numbered by their order on the
+    page; each row names the stored shot it came from (``source``), so its frame follows it. A
+    refused save shows the page again with every posted row as it was typed; a stale one also says
+    which version is current and lets the next save write on top of it, these rows included."""
     project = access.get_project_for_user(request.user, pk)
     latest = _latest(project, Deliverable.Kind.STORYBOARD)
-    shots = [
-        {f: getattr(s, f) for f in ("number", "picture", "dialogue", "camera_movement", "duration_seconds")}
-        for s in (latest.shots.all() if latest else [])
-    ]
-    header = StoryboardHeaderForm(request.POST or None, initial={"base_version": latest.version if latest else 0})
-    formset = ShotFormSet(request.POST or None, request.FILES or None, initial=shots, prefix="shots")
+    posted = request.method == "POST"
+    initial = [{**{f: getattr(s, f) for f in STORYBOARD_FIELDS}, "source": s.pk} for s in (latest.shots.all() if latest else [])]
+    header = StoryboardHeaderForm(request.POST if posted else None, initial={"base_version": latest.version if latest else 0})
+    formset = ShotFormSet(request.POST if posted else None, request.FILES if posted else None,
+                          initial=None if posted else initial, prefix="shots")
     context = {"project": project, "header": header, "formset": formset, "latest": latest, "kind": Deliverable.Kind.STORYBOARD}
-    if request.method == "POST" and header.is_valid() and formset.is_valid():
-        rows = [f.cleaned_data for f in formset.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
-        try:
-            version = services.deliverable_save(
-                project=project, user=request.user, kind=Deliverable.Kind.STORYBOARD, shots=rows, **header.cleaned_data
-            )
-        except ActionRefused as exc:
-            return _refused(request, "projects/storyboard_edit.html", context, exc)
-        messages.success(request, _("Saved as version %(v)s.") % {"v": version.version})
-        return redirect("project-detail", pk=project.pk)
-    return render(request, "projects/storyboard_edit.html", context, status=400 if request.method == "POST" else 200)
+    status = 200
+    if posted:
+        status = 400
+        header_ok, rows_ok = header.is_valid(), formset.is_valid()
+        if header_ok and rows_ok:
+            kept = [f.cleaned_data for f in formset.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+            for number, row in enumerate(kept, start=1):
+                row["number"] = number
+            try:
+                version = services.deliverable_save(
+                    project=project, user=request.user, kind=Deliverable.Kind.STORYBOARD, shots=kept, **header.cleaned_data
+                )
+            except StaleEdit as exc:
+                # Their rows stay; the next save builds on the version that is current now.
+                data = request.POST.copy()
+                data["base_version"] = exc.current
+                context["header"] = StoryboardHeaderForm(data)
+                context["header"].is_valid()
+                context["stale"] = _latest(project, Deliverable.Kind.STORYBOARD)
+                messages.error(request, str(exc.message))
+                status = exc.status_code
+            except ActionRefused as exc:
+                messages.error(request, str(exc.message))
+                status = exc.status_code
+            else:
+                messages.success(request, _("Saved as version %(v)s.") % {"v": version.version})
+                return redirect("project-detail", pk=project.pk)
+        else:
+            wrong = [str(n) for n, f in enumerate(formset.forms, start=1) if f.errors and not formset._should_delete_form(f)]
+            if wrong:
+                messages.error(request, _("Some shots need changes before saving: shot %(numbers)s.") % {"numbers": ", ".join(wrong)})
+    context["rows"] = _storyboard_rows(project, formset, files_posted=posted and bool(request.FILES))
+    empty = formset.empty_form
+    context["empty_row"] = {"form": empty, "cells": [empty[name] for name in STORYBOARD_FIELDS], "shot": None}
+    context["editor_words"] = {
+        "arrange": _("Arrange"),
+        "hint": _("Move a row with its ↑ and ↓ buttons, by dragging its ⠿ handle, or with Alt+↑ and Alt+↓ anywhere in the row."), "add": _("Add a shot"),
+        "up": _("Move shot {n} up"), "down": _("Move shot {n} down"),
+        "above": _("Insert above shot {n}"), "below": _("Insert below shot {n}"),
+        "delete": _("Delete shot {n}"), "undo": _("Undo deleting shot {n}"), "deleted": _("Deleted: this row is left out when you save."),
+        "moved": _("Shot moved to place {n}."), "frameOf": _("Frame of shot {n}"),
+        "aboveShort": _("Insert above"), "belowShort": _("Insert below"), "deleteShort": _("Delete"), "undoShort": _("Undo"),
+        "limit": _("A storyboard has at most %(n)s shots.") % {"n": limits.SHOTS}, "max": limits.SHOTS,
+    }
+    return render(request, "projects/storyboard_edit.html", context, status=status)
+
+
+STORYBOARD_FIELDS = ("picture", "shot_size", "dialogue", "camera_movement", "duration_seconds", "notes")
+
+
+def _storyboard_rows(project, formset, *, files_posted):
+    """Each form of the editor with its cells in column order and the stored frame it carries
+    (looked up once for every row: the project's own storyboard shots only)."""
+    sources = {}
+    for form in formset.forms:
+        raw = form["source"].value()
+        if str(raw or "").isdigit():
+            sources[form] = int(raw)
+    shots = {s.pk: s for s in Shot.objects.filter(pk__in=set(sources.values()), deliverable__project=project,
+                                                   deliverable__kind=Deliverable.Kind.STORYBOARD)
+             .only("pk", "number", "deliverable_id", "frame", "thumbnail")} if sources else {}
+    rows = []
+    for form in formset.forms:
+        shot = shots.get(sources.get(form))
+        rows.append({
+            "form": form,
+            "cells": [form[name] for name in STORYBOARD_FIELDS],
+            "shot": shot if shot is not None and shot.frame else None,
+            # A file chosen for a row is not sent back with the page: say it must be chosen again.
+            "refile": files_posted and bool(form.files.get(form.add_prefix("frame"))),
+        })
+    return rows
 
 
 @require_POST
@@ -354,10 +418,22 @@ def deliverable_detail(request, pk, version_pk):
 def shot_frame(request, pk, version_pk, number):
     """A storyboard frame, to whoever may see its version (stored files have no public URL)."""
     shot = access.get_shot_for_user(request.user, pk, version_pk, number)
-    if not shot.frame:
+    return _stored_picture(shot.frame)
+
+
+@require_GET
+@login_required
+def shot_thumbnail(request, pk, version_pk, number):
+    """The small JPEG of a frame, to the same people as the frame itself."""
+    shot = access.get_shot_for_user(request.user, pk, version_pk, number)
+    return _stored_picture(shot.thumbnail)
+
+
+def _stored_picture(field):
+    if not field:
         raise Http404
-    content_type = mimetypes.guess_type(shot.frame.name)[0] or "application/octet-stream"
-    response = FileResponse(default_storage.open(shot.frame.name), content_type=content_type)
+    content_type = mimetypes.guess_type(field.name)[0] or "application/octet-stream"
+    response = FileResponse(default_storage.open(field.name), content_type=content_type)
     response["Cache-Control"] = "private, max-age=3600"
     return response
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 
+from studio import limits
 from studio.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -261,6 +262,7 @@ SPECTACULAR_SETTINGS = {
         "EventKindEnum": "screenings.models.Event.Kind",
         "WaiverDecisionEnum": "media.services.DECISIONS",
         "StageReviewDecisionEnum": "projects.models.StageReview.Decision",
+        "ShotSizeEnum": "projects.models.Shot.Size",
     },
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "studio.schema.add_upload_endpoints"],
 }
@@ -300,6 +302,10 @@ if REELWORK_UPLOAD_CHUNK_BYTES < (5 * 1024**2 if REELWORK_S3 else 1):
     raise ImproperlyConfigured("REELWORK_UPLOAD_CHUNK_BYTES must be at least 5242880 (5 MiB) with S3, and positive.")
 # Django reads request bodies of chunked uploads itself; allow one chunk plus headroom in memory.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2621440)
+# The storyboard editor posts every shot in one form: ~10 fields and a frame file per shot, for up
+# to limits.SHOTS shots (Django's defaults, 1,000 fields and 100 files, stop near 100 shots).
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DATA_UPLOAD_MAX_NUMBER_FIELDS", (limits.SHOTS + 10) * 12 + 100)
+DATA_UPLOAD_MAX_NUMBER_FILES = env_int("DATA_UPLOAD_MAX_NUMBER_FILES", limits.SHOTS + 10)
 
 # Background work on cuts: a worker holds a cut (or an upload it checks) for REELWORK_LEASE_SECONDS
 # and renews the hold while it works; one that died stops renewing, and the sweep in

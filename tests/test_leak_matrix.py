@@ -56,6 +56,7 @@ ROUTES = {
     "deliverable-submit": (lambda w: [w.project.pk, "cut"], FILM),
     "deliverable-detail": (lambda w: [w.project.pk, w.storyboard.pk], FILM),
     "shot-frame": (lambda w: [w.project.pk, w.storyboard.pk, 1], FILM),
+    "shot-thumbnail": (lambda w: [w.project.pk, w.storyboard.pk, 1], FILM),
     "stage-review": (lambda w: [w.project.pk], FILM),
     "api-project-timeline": (lambda w: [w.project.pk], FILM),
     "call-list": (lambda w: [], PRODUCERS),

@@ -152,15 +152,26 @@ class FireSerializer(serializers.Serializer):
 
 class ShotSerializer(serializers.ModelSerializer):
     frame = serializers.SerializerMethodField(help_text="URL of the frame image (served after an access check), or null.")
+    thumbnail = serializers.SerializerMethodField(help_text="URL of the frame's small JPEG (same access check), or null.")
+    shot_size_label = serializers.SerializerMethodField(help_text="The shot size (景别) in the reader's language, or \"\".")
 
     class Meta:
         model = Shot
-        fields = ["number", "picture", "dialogue", "camera_movement", "duration_seconds", "frame"]
+        fields = ["number", "picture", "shot_size", "shot_size_label", "dialogue", "camera_movement", "duration_seconds",
+                  "notes", "frame", "thumbnail"]
 
     def get_frame(self, shot) -> str | None:
         if not shot.frame:
             return None
         return reverse("shot-frame", args=[shot.deliverable.project_id, shot.deliverable_id, shot.number])
+
+    def get_thumbnail(self, shot) -> str | None:
+        if not shot.thumbnail:
+            return None
+        return reverse("shot-thumbnail", args=[shot.deliverable.project_id, shot.deliverable_id, shot.number])
+
+    def get_shot_size_label(self, shot) -> str:
+        return str(shot.get_shot_size_display()) if shot.shot_size else ""
 
 
 class ShotWriteSerializer(serializers.Serializer):
@@ -169,9 +180,11 @@ class ShotWriteSerializer(serializers.Serializer):
 
     number = serializers.IntegerField(min_value=1, max_value=limits.SHOT_NUMBER, required=False)
     picture = serializers.CharField(max_length=limits.SHOT_TEXT)
+    shot_size = serializers.ChoiceField(choices=Shot.Size.choices, required=False, allow_blank=True, default="")
     dialogue = serializers.CharField(max_length=limits.SHOT_TEXT, required=False, allow_blank=True, default="")
     camera_movement = serializers.CharField(max_length=limits.CAMERA_MOVEMENT, required=False, allow_blank=True, default="")
     duration_seconds = serializers.IntegerField(min_value=1, max_value=limits.SHOT_SECONDS)
+    notes = serializers.CharField(max_length=limits.SHOT_TEXT, required=False, allow_blank=True, default="")
 
 
 class DeliverableSerializer(serializers.ModelSerializer):

@@ -85,7 +85,8 @@ def test_a_frame_is_served_only_through_its_version_to_who_may_see_it(
     url = reverse("shot-frame", args=[project.pk, deliverable.pk, 1])
     client.force_login(producer_a)
     page = client.get(reverse("deliverable-detail", args=[project.pk, deliverable.pk])).content.decode()
-    assert f'src="{url}"' in page
+    # The exhibit shows the thumbnail, linking to the full frame.
+    assert f'href="{url}"' in page and f'src="{reverse("shot-thumbnail", args=[project.pk, deliverable.pk, 1])}"' in page
     response = client.get(url)
     assert response.status_code == 200 and response["Content-Type"] == "image/png"
     assert b"".join(response.streaming_content) == png

@@ -32,6 +32,25 @@ from reports import demo as reports_demo
 from screenings import demo as screenings_demo
 
 PASSWORD = "reelwork-demo"
+
+
+def _demo_frame(sky: str):
+    """A storyboard frame drawn here (a sky, a street, a building): the editor's thumbnails in the
+    demo, with no picture file in the repository."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (640, 360), sky)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 250, 640, 360), fill="#5b5f66")
+    draw.rectangle((380, 90, 520, 250), fill="#b33a3a")
+    for x in range(395, 510, 30):
+        draw.rectangle((x, 110, x + 15, 135), fill="#f3e3b0")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return SimpleUploadedFile("frame.png", buffer.getvalue(), content_type="image/png")
 UNITS = [("huashan", "华山街道"), ("huguo", "护国街道"), ("xiyi", "西翥街道")]
 ACCOUNTS = [
     ("office", "电教中心 王老师", ["office"], []),
@@ -168,8 +187,12 @@ class Command(BaseCommand):
                 script="【开场】清晨，社区广场。\n【主体】人物讲述与现场记录。\n【结尾】群众评价，点题。",
                 narration="在五华，有这样一群人……", note="初稿",
                 shots=[
-                    {"number": 1, "picture": "航拍街道全景", "dialogue": "在五华……", "camera_movement": "航拍推进", "duration_seconds": 8},
-                    {"number": 2, "picture": "主人公走进楼栋", "dialogue": "", "camera_movement": "跟拍", "duration_seconds": 12},
+                    {"number": 1, "picture": "航拍街道全景", "shot_size": "long", "dialogue": "在五华……",
+                     "camera_movement": "航拍推进", "duration_seconds": 8, "notes": "清晨逆光拍摄", "frame": _demo_frame("#7fa7d6")},
+                    {"number": 2, "picture": "主人公走进楼栋", "shot_size": "full", "dialogue": "", "camera_movement": "跟拍",
+                     "duration_seconds": 12, "frame": _demo_frame("#c9a36b")},
+                    {"number": 3, "picture": "主人公讲述入党初心", "shot_size": "close", "dialogue": "那年我二十岁……",
+                     "camera_movement": "固定", "duration_seconds": 15, "notes": "同期声，注意收音"},
                 ],
             )
             services.deliverable_submit(project=project, user=producer, kind=kind)

@@ -12,10 +12,15 @@ finish before it queries the database itself.
 """
 
 import os
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
 import pytest
+
+from tests.support import ROOT
+from tests.support.a11y import AXE
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -157,3 +162,13 @@ def login(browser, live_server):
     yield log_in
     for context in contexts:
         context.close()
+
+
+@pytest.fixture(scope="module")
+def axe():
+    """axe-core as ./test fetches it: fetched now if missing (no network when it is in place)."""
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "fetch_npm.py"), "--only", "axe-core"],
+                            capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL)
+    if result.returncode != 0 or not AXE.is_file():
+        pytest.fail(f"axe-core could not be fetched for the accessibility checks:\n{result.stderr}", pytrace=False)
+    return AXE

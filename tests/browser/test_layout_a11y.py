@@ -15,8 +15,6 @@ seeks the player with Enter.
 """
 
 import shutil
-import subprocess
-import sys
 
 import pytest
 from django.utils import translation
@@ -27,7 +25,8 @@ from media.models import Cut
 from media.tasks import process_cut
 from projects.models import State
 from tests.support import ROOT, walk
-from tests.support.a11y import AXE, DESKTOP, PHONE, axe_violations, describe, layout_problems
+from tests.support.a11y import DESKTOP, PHONE, axe_violations, describe, layout_problems
+from tests.support.browser import sign_in
 from tests.support.clips import make_clip
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -37,45 +36,11 @@ LANGUAGES = ("zh-hans", "en")
 
 
 @pytest.fixture(scope="module")
-def axe():
-    """axe-core as ./test fetches it: fetched now if missing (no network when it is in place)."""
-    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "fetch_npm.py"), "--only", "axe-core"],
-                            capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL)
-    if result.returncode != 0 or not AXE.is_file():
-        pytest.fail(f"axe-core could not be fetched for the accessibility checks:\n{result.stderr}", pytrace=False)
-    return AXE
-
-
-@pytest.fixture(scope="module")
 def shots():
     """The screenshots of this module's last run, and only those."""
     shutil.rmtree(SHOTS, ignore_errors=True)
     SHOTS.mkdir(parents=True)
     return SHOTS
-
-
-def log_in(browser, live_server, username, language, check_login_page=None):
-    """A new browser context logged in as ``username``, the language chosen in the login page's
-    header menu (the choice outlives the login); ``check_login_page(page, name)`` looks at the
-    login page first."""
-    context = browser.new_context(base_url=live_server.url, viewport=DESKTOP, locale="zh-CN")
-    context.set_default_timeout(15_000)
-    context.route("**/favicon.ico", lambda route: route.fulfill(status=204, body=""))
-    page = context.new_page()
-    page.goto("/accounts/login/")
-    if language != "zh-hans":
-        with page.expect_navigation():  # the header's language menu submits itself
-            page.select_option("header select[name=language]", language)
-    expect(page.locator("html")).to_have_attribute("lang", language)
-    if check_login_page:
-        check_login_page(page, "login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", walk.PASSWORD)
-    with page.expect_navigation():
-        page.click("main form button[type=submit]")
-    assert page.url == live_server.url + "/", f"login as {username} failed: {page.url}"
-    expect(page.locator("html")).to_have_attribute("lang", language)
-    return context, page
 
 
 @pytest.mark.walk
@@ -102,7 +67,8 @@ def test_the_main_pages_pass_axe_and_fit_a_phone_in_both_languages(browser, live
     for language in LANGUAGES:
         for i, username in enumerate(dict.fromkeys(user for user, _, _ in pages)):
             first = (lambda page, name, language=language: check(page, name, "/accounts/login/", language)) if i == 0 else None
-            context, page = log_in(browser, live_server, username, language, first)
+            context, page = sign_in(browser, live_server, username, password=walk.PASSWORD, language=language,
+                                    timeout_ms=15_000, check_login_page=first)
             try:
                 for _, name, url in (p for p in pages if p[0] == username):
                     check(page, name, url, language)

@@ -6,8 +6,6 @@ Leaving the page after an edit asks first; saving does not. axe finds nothing se
 Screenshots go where the layout test puts its own (``test-artifacts/screenshots``).
 """
 
-import subprocess
-import sys
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -16,40 +14,13 @@ from playwright.sync_api import expect
 from projects import services
 from projects.models import Deliverable, State
 from tests.support import ROOT
-from tests.support.a11y import AXE, DESKTOP, PHONE, axe_violations, describe, layout_problems
+from tests.support.a11y import DESKTOP, PHONE, axe_violations, describe, layout_problems
+from tests.support.browser import sign_in
 from tests.support.factories import png_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 SHOTS = ROOT / "test-artifacts" / "screenshots"
-
-
-@pytest.fixture(scope="module")
-def axe():
-    """axe-core as ./test fetches it: fetched now if missing (no network when it is in place)."""
-    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "fetch_npm.py"), "--only", "axe-core"],
-                            capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL)
-    if result.returncode != 0 or not AXE.is_file():
-        pytest.fail(f"axe-core could not be fetched for the accessibility checks:\n{result.stderr}", pytrace=False)
-    return AXE
-
-
-def log_in(browser, live_server, username, language):
-    context = browser.new_context(base_url=live_server.url, viewport=DESKTOP, locale="zh-CN")
-    context.set_default_timeout(10_000)
-    context.route("**/favicon.ico", lambda route: route.fulfill(status=204, body=""))
-    page = context.new_page()
-    page.goto("/accounts/login/")
-    if language != "zh-hans":
-        with page.expect_navigation():
-            page.select_option("header select[name=language]", language)
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "pw-" + username)
-    with page.expect_navigation():
-        page.click("main form button[type=submit]")
-    assert page.url == live_server.url + "/", f"login as {username} failed: {page.url}"
-    expect(page.locator("html")).to_have_attribute("lang", language)
-    return context, page
 
 
 def look(page, name, language, found):
@@ -80,7 +51,7 @@ def test_a_producer_arranges_the_shots_and_one_save_writes_them_in_that_order(
     ])
     a_frame = v1.shots.get(number=1).frame.name
     found = {}
-    context, page = log_in(browser, live_server, "producer_a", "zh-hans")
+    context, page = sign_in(browser, live_server, "producer_a", language="zh-hans")
     try:
         dialogs = []
         page.on("dialog", lambda d: (dialogs.append(d.type), d.dismiss()))
@@ -160,7 +131,7 @@ def test_a_producer_arranges_the_shots_and_one_save_writes_them_in_that_order(
     assert (shots[1].shot_size, shots[1].dialogue, shots[2].camera_movement) == ("medium", "旁白：他在这里服务了三十年。", "航拍")
 
     # The same page in English, with the saved version's rows (and a frame) in it.
-    context, page = log_in(browser, live_server, "producer_a", "en")
+    context, page = sign_in(browser, live_server, "producer_a", language="en")
     try:
         page.goto(f"/projects/{project.pk}/storyboard/")
         expect(page.locator("#shots tbody tr")).to_have_count(3)
@@ -176,16 +147,8 @@ def test_without_its_script_the_editor_still_saves_adds_and_deletes_rows(browser
     project = make_project(State.STORYBOARD)
     services.deliverable_save(project=project, user=producer_a, kind="storyboard", base_version=0, shots=[
         {"number": 1, "picture": "甲", "duration_seconds": 6}, {"number": 2, "picture": "乙", "duration_seconds": 8}])
-    context = browser.new_context(base_url=live_server.url, viewport=DESKTOP, locale="zh-CN", java_script_enabled=False)
-    context.set_default_timeout(10_000)
-    context.route("**/favicon.ico", lambda route: route.fulfill(status=204, body=""))
+    context, page = sign_in(browser, live_server, "producer_a", javascript=False)
     try:
-        page = context.new_page()
-        page.goto("/accounts/login/")
-        page.fill("input[name=username]", "producer_a")
-        page.fill("input[name=password]", "pw-producer_a")
-        with page.expect_navigation():
-            page.click("main form button[type=submit]")
         page.goto(f"/projects/{project.pk}/storyboard/")
         rows = page.locator("#shots tbody tr")
         expect(rows).to_have_count(5)  # two shots and three blank rows

@@ -16,6 +16,7 @@ from media.models import Cut
 from projects import services as project_services
 from projects.models import State
 from tests.browser.conftest import TIMEOUT_MS
+from tests.support.browser import sign_in
 from tests.support.clips import make_clip
 from tests.support.factories import processed_cut
 from tests.support.pages import leave, open_project, wait_until
@@ -53,16 +54,8 @@ def clip(tmp_path_factory):
 
 
 def log_in(browser, live_server, locale):
-    context = browser.new_context(base_url=live_server.url, locale=locale, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(TIMEOUT_MS)
-    context.route("**/favicon.ico", lambda route: route.fulfill(status=204, body=""))
-    page = context.new_page()
-    page.goto("/accounts/login/")
-    page.fill("input[name=username]", "producer_a")
-    page.fill("input[name=password]", "pw-producer_a")
-    with page.expect_navigation():
-        page.click("main form button[type=submit]")
-    return context, page
+    return sign_in(browser, live_server, "producer_a", locale=locale, viewport={"width": 1280, "height": 900},
+                   timeout_ms=TIMEOUT_MS)
 
 
 def throttle(page, bytes_per_second):

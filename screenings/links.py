@@ -160,12 +160,18 @@ def claim_of(token: str, *, now: dt.datetime | None = None) -> Claim | None:
 # checks, that the film's HLS rendition is made: the beacon comes from a page that played the film,
 # and counting early would need nothing but the link, which anyone holding it may use anyway.
 # tests/screenings/test_counting.py keeps it and ``_judge`` in step, status by status.
-COUNTABLE_SQL = """
+def countable_sql(link: str, nonce: str, now: str) -> str:
+    """The statement, for the SQL expressions ``link``, ``nonce`` and ``now`` (parameters, or the
+    columns of buffered beacons: ``screenings.ingest``)."""
+    return f"""
 SELECT l.event_id, l.film_id FROM screenings_viewerlink l JOIN screenings_event e ON e.id = l.event_id
-WHERE l.id = %(link)s AND l.nonce = %(nonce)s AND l.revoked_at IS NULL AND l.expires_at > %(now)s AND e.kind = 'cloud'
+WHERE l.id = {link} AND l.nonce = {nonce} AND l.revoked_at IS NULL AND l.expires_at > {now} AND e.kind = 'cloud'
   AND EXISTS (SELECT 1 FROM screenings_slot s WHERE s.event_id = l.event_id AND s.film_id = l.film_id
-              AND s.starts_at <= %(now)s AND %(now)s < s.ends_at)
+              AND s.starts_at <= {now} AND {now} < s.ends_at)
 """
+
+
+COUNTABLE_SQL = countable_sql("%(link)s", "%(nonce)s", "%(now)s")
 
 
 def open_token(token: str, *, now: dt.datetime | None = None) -> Opened:

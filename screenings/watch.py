@@ -32,7 +32,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from media.views import ranged_file
-from screenings import links, rules, services
+from screenings import ingest, links, rules, services
 from screenings.links import Status
 from studio.errors import ActionRefused
 
@@ -146,7 +146,11 @@ def watch_seen(request, token):
                             content_type="text/plain; charset=utf-8")
     viewer, claim = viewer_id(request), links.claim_of(token)
     if viewer is not None and claim is not None:
-        # The hot path: one statement checks the link and counts (services.view_count_by_link).
+        if ingest.enabled():
+            # Production on PostgreSQL: written behind, in batches (screenings.ingest).
+            ingest.offer(claim, viewer)
+            return _no_store(JsonResponse({"queued": True}, status=202))
+        # Otherwise one statement checks the link and counts (services.view_count_by_link).
         counted = services.view_count_by_link(claim=claim, viewer_id=viewer)
         if counted is not None:
             return _no_store(JsonResponse({"counted": counted}, status=201 if counted else 200))

@@ -293,6 +293,11 @@ if not re.fullmatch(r"\d+/[smhd][a-z]*", REELWORK_ANON_API_RATE):
 REELWORK_UPLOAD_MAX_BYTES = env_int("REELWORK_UPLOAD_MAX_BYTES", 50 * 1024**3)
 # Target length of a cloud showing's HLS segments (seconds; cut at the keyframe at or after it).
 REELWORK_HLS_SEGMENT_SECONDS = env_int("REELWORK_HLS_SEGMENT_SECONDS", 6)
+# View beacons written behind in batches every this many milliseconds (screenings.ingest: one
+# statement per batch instead of a round trip per beacon); 0: each in its own request. Production
+# on PostgreSQL only by default; it needs a database that reads arrays (unnest).
+REELWORK_VIEW_BUFFER_MS = env_int(
+    "REELWORK_VIEW_BUFFER_MS", 250 if PRODUCTION and DATABASES["default"]["ENGINE"].endswith("postgresql") else 0)
 # One request's worth: a chunk through the app, or a part straight to the bucket (read by
 # media.storage.upload_chunk_bytes). S3 refuses parts under 5 MiB but the last.
 REELWORK_UPLOAD_CHUNK_BYTES = env_int("REELWORK_UPLOAD_CHUNK_BYTES", 8 * 1024**2)

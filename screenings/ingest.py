@@ -49,6 +49,10 @@ class Beacon:
     at: object  # the aware datetime the beacon came
 
 
+# The most beacons a process holds while the database is away (about 10 MB); past it the oldest go,
+# with a line in the log: a statistic is not worth the web process's memory.
+MAX_PENDING = 100_000
+
 _lock = threading.Lock()
 _pending: list[Beacon] = []
 _writer = None  # (process id, stop event) of the writer thread; a forked child starts its own
@@ -119,6 +123,9 @@ def flush() -> int:
     except Exception:
         with _lock:
             _pending[:0] = batch
+            if (over := len(_pending) - MAX_PENDING) > 0:
+                del _pending[:over]
+                log.error("dropped the %s oldest buffered view beacons: the database is not taking them", over)
         raise
     for view_id in ids:
         rollups.maybe_roll_up(view_id)

@@ -114,6 +114,20 @@ def test_a_failed_flush_keeps_its_beacons_for_the_next(buffered, link, monkeypat
     assert ingest.flush() == 1 and OnlineView.objects.get().viewer_id == viewer
 
 
+def test_while_the_database_is_away_a_process_keeps_at_most_max_pending_beacons(buffered, link, monkeypatch):
+    monkeypatch.setattr(ingest, "MAX_PENDING", 3)
+    viewers = [uuid.uuid4() for _ in range(5)]
+    for viewer in viewers:
+        ingest.offer(claim(link), viewer)
+    with monkeypatch.context() as broken:
+        broken.setattr(ingest, "_FLUSH_SQL", "SELECT no_such_function()")
+        with pytest.raises(Exception, match="no_such_function"):
+            ingest.flush()
+    assert ingest.pending() == 3
+    assert ingest.flush() == 3  # the newest three
+    assert set(OnlineView.objects.values_list("viewer_id", flat=True)) == set(viewers[2:])
+
+
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_writer_thread_flushes_on_its_own(settings, monkeypatch, link):
     settings.REELWORK_VIEW_BUFFER_MS = 50

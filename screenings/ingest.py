@@ -55,7 +55,7 @@ MAX_PENDING = 100_000
 
 _lock = threading.Lock()
 _pending: list[Beacon] = []
-_writer = None  # (process id, stop event) of the writer thread; a forked child starts its own
+_writer = None  # (process id, stop event, thread) of the writer; a forked child starts its own
 
 
 def enabled() -> bool:
